@@ -1,0 +1,28 @@
+package io.easyfaas.api.function;
+
+/**
+ * A stored function as clients see it. {@code revisionId} changes on every update of code or
+ * configuration, so a sandbox specialised for one revision is never given a call of another.
+ *
+ * @param codeSha256 base64 of the SHA-256 of the code zip, as Lambda reports it
+ * @param memorySize megabytes
+ * @param timeout seconds
+ * @param lastModified ISO-8601 instant
+ */
+public record FunctionConfiguration(
+        String functionName,
+        String runtime,
+        String handler,
+        int memorySize,
+        int timeout,
+        String description,
+        FunctionEnvironment environment,
+        String codeSha256,
+        long codeSize,
+        String version,
+        String lastModified,
+        String revisionId) {
+
+    /** The only version until versions are published. */
+    public static final String LATEST = "$LATEST";
+}

@@ -1,0 +1,7 @@
+/** The function model and the registry that stores functions and their code. */
+@Export
+@Version("1.0.0")
+package io.easyfaas.api.function;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

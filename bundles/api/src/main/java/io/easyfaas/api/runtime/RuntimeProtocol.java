@@ -1,0 +1,38 @@
+package io.easyfaas.api.runtime;
+
+/**
+ * The wire protocol between the engine and a runtime bootstrap: one Unix domain stream socket
+ * per sandbox, carrying frames both ways.
+ *
+ * <p>A frame is an 8-byte prefix, two unsigned 32-bit big-endian integers {@code headerLength}
+ * and {@code payloadLength}, then a UTF-8 JSON object of {@code headerLength} bytes, then
+ * {@code payloadLength} bytes of payload (JSON, passed through untouched).
+ *
+ * <ol>
+ * <li>The bootstrap connects to {@link #SOCKET_ENV} and sends {@code {"type":"hello"}}.</li>
+ * <li>The engine sends {@code {"type":"init","id":"init","handler":"index.handler",
+ * "codeDirectory":"/path","functionName":...,"functionVersion":...,"memoryLimitMB":128,
+ * "timeoutMillis":3000,"environment":{...}}}: the bootstrap sets the environment and loads the
+ * handler.</li>
+ * <li>The engine sends {@code {"type":"invoke","id":"<request id>","deadline":<epoch ms>}} with
+ * the event as payload, as often as it likes.</li>
+ * <li>The bootstrap answers each {@code init} and {@code invoke} with
+ * {@code {"type":"result","id":"<same id>","error":false}} and the handler's result as payload,
+ * or {@code "error":true} and the payload {@code {"errorMessage","errorType","stackTrace"}}. An
+ * {@code init} that succeeds answers an empty payload.</li>
+ * </ol>
+ */
+public final class RuntimeProtocol {
+
+    /** Path of the Unix socket the bootstrap connects to. */
+    public static final String SOCKET_ENV = "EASYFAAS_RUNTIME_SOCKET";
+
+    /** The sandbox's id, for the bootstrap's own diagnostics. */
+    public static final String SANDBOX_ID_ENV = "EASYFAAS_SANDBOX_ID";
+
+    /** Length of the frame prefix: two unsigned 32-bit integers. */
+    public static final int PREFIX_BYTES = 8;
+
+    private RuntimeProtocol() {
+    }
+}

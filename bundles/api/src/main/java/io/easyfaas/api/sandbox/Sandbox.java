@@ -1,0 +1,43 @@
+package io.easyfaas.api.sandbox;
+
+import java.nio.file.Path;
+import java.util.concurrent.CompletionStage;
+
+import io.easyfaas.api.function.FunctionConfiguration;
+import io.easyfaas.api.invoke.InvocationResult;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A running runtime in its sandbox. It starts as a stem cell, is specialised once for one
+ * function revision by {@link #initialize}, then serves {@link #invoke} calls for it.
+ */
+@ProviderType
+public interface Sandbox {
+
+    String id();
+
+    String runtime();
+
+    /**
+     * Loads the function's handler. Completes with a successful result when the handler is
+     * loaded, or with a function error ({@code Runtime.ImportModuleError}, ...) when it is not;
+     * a sandbox whose initialisation failed must be destroyed.
+     */
+    CompletionStage<InvocationResult> initialize(FunctionConfiguration function, Path codeDirectory);
+
+    /**
+     * Runs the handler once. Completes exceptionally with {@link SandboxExitedException} if the
+     * runtime dies first. The deadline is passed to the handler's context; enforcing it is the
+     * caller's job.
+     */
+    CompletionStage<InvocationResult> invoke(String requestId, byte[] event, long deadlineEpochMillis);
+
+    /** Completes when the runtime process is gone, whatever the reason. */
+    CompletionStage<Void> exited();
+
+    boolean isAlive();
+
+    /** Kills the runtime and releases everything the sandbox holds. Safe to call twice. */
+    void destroy();
+}
