@@ -12,4 +12,7 @@ public record FunctionDefinition(
         Integer timeout,
         String description,
         FunctionEnvironment environment) {
+
+    /** What a function name may be: it becomes a file name and a URL path segment. */
+    public static final String NAME_PATTERN = "[A-Za-z0-9_-]{1,64}";
 }

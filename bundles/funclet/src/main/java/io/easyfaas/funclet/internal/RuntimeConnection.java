@@ -1,0 +1,196 @@
+package io.easyfaas.funclet.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.easyfaas.api.FaasException;
+import io.easyfaas.api.runtime.RuntimeFrame;
+import io.easyfaas.api.sandbox.SandboxExitedException;
+
+/**
+ * The engine's end of one runtime's socket: writes frames, reassembles replies and completes the
+ * call each one answers, matched by id. Reads happen on the reactor thread; writes go straight
+ * to the socket from the caller's thread and only fall back to the reactor when the socket is full.
+ */
+final class RuntimeConnection implements ChannelReactor.Handler {
+
+    /** A frame from the runtime with its header already parsed. */
+    record Reply(JsonNode header, byte[] payload) {
+        boolean isError() {
+            return header.path("error").asBoolean(false);
+        }
+    }
+
+    private static final int READ_BUFFER_BYTES = 64 * 1024;
+
+    private final ChannelReactor reactor;
+    private final SocketChannel channel;
+    private final ObjectMapper json;
+    private final RuntimeFrame.Decoder decoder;
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_BYTES);
+    private final Map<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
+    private final CompletableFuture<JsonNode> hello = new CompletableFuture<>();
+    private final CompletableFuture<String> closed = new CompletableFuture<>();
+    private final Runnable peerClosed;
+
+    /** Buffers not yet written; guarded by itself. */
+    private final ArrayDeque<ByteBuffer> unwritten = new ArrayDeque<>();
+    private volatile SelectionKey key;
+
+    /** @param peerClosed told when the runtime hangs up, so the owner can find out why and close */
+    RuntimeConnection(ChannelReactor reactor, SocketChannel channel, ObjectMapper json, int maxFrameBytes,
+            Runnable peerClosed) throws IOException {
+        this.reactor = reactor;
+        this.peerClosed = peerClosed;
+        this.channel = channel;
+        this.json = json;
+        this.decoder = new RuntimeFrame.Decoder(maxFrameBytes);
+        channel.configureBlocking(false);
+        reactor.execute(() -> {
+            try {
+                key = channel.register(reactor.selector(), SelectionKey.OP_READ, this);
+            } catch (IOException e) {
+                failed(e);
+            }
+        });
+    }
+
+    /** Completes with the runtime's hello header once it has introduced itself. */
+    CompletableFuture<JsonNode> hello() {
+        return hello;
+    }
+
+    /** Completes with the reason once the connection is gone. */
+    CompletableFuture<String> closed() {
+        return closed;
+    }
+
+    /** Sends a frame and completes with the runtime's reply to {@code id}. */
+    CompletableFuture<Reply> call(String id, Object header, byte[] payload) {
+        CompletableFuture<Reply> reply = new CompletableFuture<>();
+        if (pending.putIfAbsent(id, reply) != null) {
+            throw FaasException.invalid("Request id " + id + " is already in use by a call in flight");
+        }
+        if (closed.isDone()) {
+            pending.remove(id);
+            reply.completeExceptionally(new SandboxExitedException(closed.join()));
+            return reply;
+        }
+        try {
+            send(new RuntimeFrame(json.writeValueAsBytes(header), payload));
+        } catch (IOException e) {
+            close("cannot write to the runtime: " + e.getMessage());
+        }
+        return reply;
+    }
+
+    /** Forgets a call whose answer nobody waits for any more (timed out). */
+    void abandon(String id) {
+        pending.remove(id);
+    }
+
+    private void send(RuntimeFrame frame) throws IOException {
+        ByteBuffer[] buffers = frame.encode();
+        synchronized (unwritten) {
+            if (unwritten.isEmpty()) {
+                channel.write(buffers);
+            }
+            for (ByteBuffer buffer : buffers) {
+                if (buffer.hasRemaining()) {
+                    unwritten.add(buffer);
+                }
+            }
+            if (!unwritten.isEmpty() && key != null) {
+                key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                reactor.wakeup();
+            }
+        }
+    }
+
+    @Override
+    public void ready(SelectionKey readyKey) throws IOException {
+        if (readyKey.isWritable()) {
+            flush(readyKey);
+        }
+        if (readyKey.isValid() && readyKey.isReadable()) {
+            read();
+        }
+    }
+
+    private void flush(SelectionKey readyKey) throws IOException {
+        synchronized (unwritten) {
+            while (!unwritten.isEmpty()) {
+                channel.write(unwritten.toArray(ByteBuffer[]::new));
+                while (!unwritten.isEmpty() && !unwritten.peek().hasRemaining()) {
+                    unwritten.poll();
+                }
+                if (!unwritten.isEmpty()) {
+                    return;
+                }
+            }
+            readyKey.interestOps(SelectionKey.OP_READ);
+        }
+    }
+
+    private void read() throws IOException {
+        int n;
+        while ((n = channel.read(readBuffer)) > 0) {
+            readBuffer.flip();
+            decoder.feed(readBuffer, this::dispatch);
+            readBuffer.clear();
+        }
+        if (n < 0) {
+            key.cancel();
+            peerClosed.run();
+        }
+    }
+
+    private void dispatch(RuntimeFrame frame) {
+        JsonNode header;
+        try {
+            header = json.readTree(frame.header());
+        } catch (IOException e) {
+            close("the runtime sent a header that is not JSON");
+            return;
+        }
+        String type = header.path("type").asText();
+        if ("hello".equals(type)) {
+            hello.complete(header);
+        } else if ("result".equals(type)) {
+            CompletableFuture<Reply> reply = pending.remove(header.path("id").asText());
+            if (reply != null) {
+                reply.complete(new Reply(header, frame.payload()));
+            }
+        }
+    }
+
+    /** Closes the socket and fails every call still waiting. Idempotent. */
+    void close(String reason) {
+        if (!closed.complete(reason)) {
+            return;
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // already gone
+        }
+        SandboxExitedException failure = new SandboxExitedException(reason);
+        hello.completeExceptionally(failure);
+        pending.values().forEach(call -> call.completeExceptionally(failure));
+        pending.clear();
+    }
+
+    @Override
+    public void failed(IOException cause) {
+        close("the runtime connection failed: " + cause.getMessage());
+    }
+}
