@@ -1,0 +1,378 @@
+'use strict';
+/*
+ * EasyFaaS Node.js bootstrap. Connects to the engine's Unix socket ($EASYFAAS_RUNTIME_SOCKET),
+ * says hello, then serves frames of io.easyfaas.api.runtime.RuntimeProtocol:
+ *
+ *   frame = uint32 BE headerLength, uint32 BE payloadLength, UTF-8 JSON header, payload bytes
+ *
+ * init loads the handler once; each invoke calls it. Invokes may overlap: replies carry the
+ * request id. A handler completes, first completion wins, by
+ *   - the promise it returns settling (async handlers),
+ *   - callback(err, result), context.succeed(result), context.fail(err), context.done(err, result),
+ *   - returning a value other than undefined,
+ *   - returning undefined when it declares fewer than two parameters (it cannot call back).
+ * Kept to syntax Node 12 understands.
+ */
+const net = require('net');
+const path = require('path');
+const fs = require('fs');
+
+const PREFIX_BYTES = 8;
+const EMPTY = Buffer.alloc(0);
+
+const socketPath = process.env.EASYFAAS_RUNTIME_SOCKET;
+if (!socketPath) {
+  process.stderr.write('easyfaas bootstrap: EASYFAAS_RUNTIME_SOCKET is not set\n');
+  process.exit(2);
+}
+delete process.env.EASYFAAS_RUNTIME_SOCKET; // user code has no business with the engine's socket
+
+let handler = null;       // the user's function once init succeeded
+let initError = null;     // error payload of a failed init, answered to invokes
+let initialized = false;
+let pendingInit = null;   // promise of an init still loading an ES module
+let functionName = '';
+let functionVersion = '$LATEST';
+let memoryLimit = '128';
+let functionArn = '';
+const inflight = new Map(); // request id -> fail(err), for errors thrown outside any call
+
+const socket = net.createConnection({ path: socketPath });
+socket.on('connect', function () {
+  send({ type: 'hello', runtime: 'nodejs', pid: process.pid, version: process.version }, EMPTY);
+});
+socket.on('error', function (err) {
+  process.stderr.write('easyfaas bootstrap: socket error: ' + (err && err.stack || err) + '\n');
+  process.exit(1);
+});
+socket.on('close', function () {
+  process.exit(0);
+});
+
+// ---- framing --------------------------------------------------------------------------------
+
+let chunks = [];
+let buffered = 0;
+let headerLength = -1;
+let payloadLength = 0;
+
+socket.on('data', function (chunk) {
+  chunks.push(chunk);
+  buffered += chunk.length;
+  for (;;) {
+    if (headerLength < 0) {
+      if (buffered < PREFIX_BYTES) return;
+      const prefix = take(PREFIX_BYTES);
+      headerLength = prefix.readUInt32BE(0);
+      payloadLength = prefix.readUInt32BE(4);
+    }
+    if (buffered < headerLength + payloadLength) return;
+    const header = take(headerLength);
+    const payload = payloadLength === 0 ? EMPTY : take(payloadLength);
+    headerLength = -1;
+    dispatch(header, payload);
+  }
+});
+
+// Removes n bytes from the front of the received chunks; concatenates at most once per frame.
+function take(n) {
+  let first = chunks[0];
+  if (first.length < n) {
+    first = Buffer.concat(chunks, buffered);
+    chunks = [first];
+  }
+  buffered -= n;
+  if (first.length === n) {
+    chunks.shift();
+    return first;
+  }
+  chunks[0] = first.subarray(n);
+  return first.subarray(0, n);
+}
+
+// Writes one frame with a single write, so frames never interleave.
+function send(header, payload) {
+  const headerText = JSON.stringify(header);
+  const headerBytes = Buffer.byteLength(headerText);
+  const frame = Buffer.allocUnsafe(PREFIX_BYTES + headerBytes + payload.length);
+  frame.writeUInt32BE(headerBytes, 0);
+  frame.writeUInt32BE(payload.length, 4);
+  frame.write(headerText, PREFIX_BYTES, headerBytes, 'utf8');
+  payload.copy(frame, PREFIX_BYTES + headerBytes);
+  socket.write(frame);
+}
+
+function reply(id, error, payload) {
+  send({ type: 'result', id: id, error: error }, payload);
+}
+
+function replyError(id, errorPayload) {
+  reply(id, true, Buffer.from(JSON.stringify(errorPayload)));
+}
+
+function dispatch(headerBytes, payload) {
+  let header;
+  try {
+    header = JSON.parse(headerBytes.toString('utf8'));
+  } catch (e) {
+    process.stderr.write('easyfaas bootstrap: unreadable frame header: ' + e.message + '\n');
+    return;
+  }
+  if (header.type === 'invoke') {
+    invoke(header.id, typeof header.deadline === 'number' ? header.deadline : 0, payload);
+  } else if (header.type === 'init') {
+    init(header);
+  } else {
+    process.stderr.write('easyfaas bootstrap: ignoring frame of type ' + header.type + '\n');
+  }
+}
+
+// ---- errors ---------------------------------------------------------------------------------
+
+function errorType(err) {
+  if (err instanceof Error || (err && typeof err === 'object' && typeof err.stack === 'string')) {
+    if (typeof err.name === 'string' && err.name && err.name !== 'Error') return err.name;
+    const ctor = err.constructor && err.constructor.name;
+    return ctor || 'Error';
+  }
+  return 'Error';
+}
+
+function errorPayload(err, type) {
+  if (err instanceof Error || (err && typeof err === 'object' && typeof err.stack === 'string')) {
+    return {
+      errorMessage: err.message === undefined ? String(err) : String(err.message),
+      errorType: type || errorType(err),
+      stackTrace: typeof err.stack === 'string' ? err.stack.split('\n') : []
+    };
+  }
+  let message;
+  if (typeof err === 'string') {
+    message = err;
+  } else {
+    try {
+      message = JSON.stringify(err);
+    } catch (e) {
+      message = undefined;
+    }
+    if (message === undefined) message = String(err);
+  }
+  return { errorMessage: message, errorType: type || 'Error', stackTrace: [] };
+}
+
+// ---- init -----------------------------------------------------------------------------------
+
+function init(header) {
+  if (initialized || pendingInit) {
+    replyError(header.id, { errorMessage: 'already initialized', errorType: 'Runtime.AlreadyInitialized', stackTrace: [] });
+    return;
+  }
+  const codeDirectory = header.codeDirectory;
+  functionName = String(header.functionName || '');
+  functionVersion = String(header.functionVersion || '$LATEST');
+  memoryLimit = String(header.memoryLimitMB || '');
+  try {
+    const env = header.environment || {};
+    for (const key of Object.keys(env)) {
+      process.env[key] = String(env[key]);
+    }
+    functionArn = 'arn:aws:lambda:' + (process.env.AWS_REGION || 'local') + ':000000000000:function:'
+        + functionName + (functionVersion === '$LATEST' ? '' : ':' + functionVersion);
+    process.chdir(codeDirectory);
+    addToModulePath(codeDirectory);
+  } catch (e) {
+    finishInit(header.id, errorPayload(e, 'Runtime.InitError'));
+    return;
+  }
+  const spec = String(header.handler || '');
+  const dot = spec.lastIndexOf('.');
+  if (dot <= 0 || dot === spec.length - 1) {
+    finishInit(header.id, { errorMessage: 'Bad handler ' + spec + ': expected path/to/module.function',
+      errorType: 'Runtime.MalformedHandlerName', stackTrace: [] });
+    return;
+  }
+  const modulePath = spec.slice(0, dot);
+  const functionExport = spec.slice(dot + 1);
+  const file = resolveModule(path.resolve(codeDirectory, modulePath));
+  if (!file) {
+    finishInit(header.id, { errorMessage: "Cannot find module '" + modulePath + "' in " + codeDirectory
+        + " (tried .js, .mjs, .cjs)", errorType: 'Runtime.ImportModuleError', stackTrace: [] });
+    return;
+  }
+  let loaded;
+  try {
+    loaded = file.endsWith('.mjs') ? importModule(file) : requireModule(file);
+  } catch (e) {
+    finishInit(header.id, loadError(e));
+    return;
+  }
+  if (loaded && typeof loaded.then === 'function') {
+    pendingInit = loaded.then(function (mod) {
+      pendingInit = null;
+      finishInit(header.id, pick(mod, functionExport, spec));
+    }, function (e) {
+      pendingInit = null;
+      finishInit(header.id, loadError(e));
+    });
+  } else {
+    finishInit(header.id, pick(loaded, functionExport, spec));
+  }
+}
+
+function addToModulePath(dir) {
+  // like Lambda's NODE_PATH, which holds the task root: bare requires also resolve there
+  process.env.NODE_PATH = process.env.NODE_PATH ? dir + path.delimiter + process.env.NODE_PATH : dir;
+  const Module = require('module');
+  if (typeof Module._initPaths === 'function') Module._initPaths();
+}
+
+function resolveModule(base) {
+  const candidates = [base + '.js', base + '.mjs', base + '.cjs'];
+  for (let i = 0; i < candidates.length; i++) {
+    try {
+      if (fs.statSync(candidates[i]).isFile()) return candidates[i];
+    } catch (e) {
+      // next
+    }
+  }
+  return null;
+}
+
+function requireModule(file) {
+  try {
+    return require(file);
+  } catch (e) {
+    if (e && e.code === 'ERR_REQUIRE_ESM') return importModule(file); // .js in a "type":"module" package
+    throw e;
+  }
+}
+
+function importModule(file) {
+  return import(require('url').pathToFileURL(file).href);
+}
+
+function loadError(e) {
+  const payload = errorPayload(e);
+  if (e instanceof SyntaxError || (e && e.name === 'SyntaxError')) {
+    payload.errorType = 'Runtime.UserCodeSyntaxError';
+  } else {
+    payload.errorType = 'Runtime.ImportModuleError';
+    payload.errorMessage = errorType(e) + ': ' + payload.errorMessage;
+  }
+  return payload;
+}
+
+// Returns an error payload, or null when the handler is set.
+function pick(mod, name, spec) {
+  let fn = mod == null ? undefined : mod[name];
+  if (fn === undefined && mod && mod.default && typeof mod.default === 'object') {
+    fn = mod.default[name]; // an ES module importing a CommonJS one, or `export default {handler}`
+  }
+  if (typeof fn !== 'function') {
+    return { errorMessage: spec + ' is undefined or not exported', errorType: 'Runtime.HandlerNotFound', stackTrace: [] };
+  }
+  handler = fn;
+  return null;
+}
+
+function finishInit(id, error) {
+  initialized = true;
+  initError = error;
+  if (error) {
+    replyError(id, error);
+  } else {
+    reply(id, false, EMPTY);
+  }
+}
+
+// ---- invoke ---------------------------------------------------------------------------------
+
+function invoke(id, deadline, payload) {
+  if (pendingInit) {
+    pendingInit.then(function () { invoke(id, deadline, payload); });
+    return;
+  }
+  if (!handler) {
+    replyError(id, initError || { errorMessage: 'invoke before init', errorType: 'Runtime.NotInitialized', stackTrace: [] });
+    return;
+  }
+  let event;
+  try {
+    event = payload.length === 0 ? {} : JSON.parse(payload.toString('utf8'));
+  } catch (e) {
+    replyError(id, { errorMessage: 'event is not JSON: ' + e.message, errorType: 'Runtime.UnmarshalError', stackTrace: [] });
+    return;
+  }
+
+  let finished = false;
+  function finish(err, result) {
+    if (finished) return;
+    finished = true;
+    inflight.delete(id);
+    if (err !== null && err !== undefined) {
+      replyError(id, errorPayload(err));
+      return;
+    }
+    let json;
+    try {
+      json = JSON.stringify(result === undefined ? null : result);
+    } catch (e) {
+      replyError(id, { errorMessage: 'Unable to serialize the result: ' + e.message,
+        errorType: 'Runtime.SerializationError', stackTrace: typeof e.stack === 'string' ? e.stack.split('\n') : [] });
+      return;
+    }
+    reply(id, false, Buffer.from(json === undefined ? 'null' : json));
+  }
+  function callback(err, result) {
+    finish(err, result);
+  }
+
+  const context = {
+    awsRequestId: id,
+    requestId: id,
+    functionName: functionName,
+    functionVersion: functionVersion,
+    memoryLimitInMB: memoryLimit,
+    invokedFunctionArn: functionArn,
+    logGroupName: '/aws/lambda/' + functionName,
+    logStreamName: functionName,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: function () {
+      return Math.max(0, deadline - Date.now());
+    },
+    succeed: function (result) { finish(null, result); },
+    fail: function (err) { finish(err === undefined || err === null ? new Error('handler failed') : err); },
+    done: function (err, result) { finish(err, result); }
+  };
+
+  inflight.set(id, finish);
+  let returned;
+  try {
+    returned = handler(event, context, callback);
+  } catch (e) {
+    finish(e === undefined || e === null ? new Error(String(e)) : e);
+    return;
+  }
+  if (finished) return;
+  if (returned && typeof returned.then === 'function') {
+    returned.then(function (value) {
+      finish(null, value);
+    }, function (e) {
+      finish(e === undefined || e === null ? new Error('promise rejected with ' + e) : e);
+    });
+  } else if (returned !== undefined || handler.length < 2) {
+    finish(null, returned);
+  }
+}
+
+// ---- errors outside a call's own flow -------------------------------------------------------
+
+// Logged, never fatal. With exactly one call running the error is most likely its own: fail it.
+function stray(kind, err) {
+  process.stderr.write('easyfaas bootstrap: ' + kind + ': ' + (err && err.stack || err) + '\n');
+  if (inflight.size === 1) {
+    inflight.values().next().value(err === undefined || err === null ? new Error(kind) : err);
+  }
+}
+process.on('uncaughtException', function (err) { stray('uncaught exception', err); });
+process.on('unhandledRejection', function (reason) { stray('unhandled rejection', reason); });

@@ -1,0 +1,238 @@
+"""EasyFaaS Python bootstrap.
+
+Connects to the engine's Unix socket ($EASYFAAS_RUNTIME_SOCKET), says hello, then serves frames
+of io.easyfaas.api.runtime.RuntimeProtocol, one at a time:
+
+    frame = uint32 BE headerLength, uint32 BE payloadLength, UTF-8 JSON header, payload bytes
+
+init imports the handler once; each invoke calls handler(event, context). Started as
+``python3 -I -u bootstrap.py``; imports only modules that are cheap to load, to keep start fast.
+Python 3.7+.
+"""
+import importlib
+import json
+import os
+import socket
+import struct
+import sys
+import time
+import traceback
+
+PREFIX = struct.Struct(">II")
+EMPTY = b""
+
+
+class LambdaContext(object):
+    """What the handler gets as its second argument, as in AWS Lambda."""
+
+    __slots__ = ("aws_request_id", "request_id", "function_name", "function_version",
+                 "memory_limit_in_mb", "invoked_function_arn", "log_group_name", "log_stream_name",
+                 "identity", "client_context", "_deadline_ms")
+
+    def __init__(self, request_id, deadline_ms, function):
+        self.aws_request_id = request_id
+        self.request_id = request_id
+        self.function_name = function.name
+        self.function_version = function.version
+        self.memory_limit_in_mb = function.memory
+        self.invoked_function_arn = function.arn
+        self.log_group_name = "/aws/lambda/" + function.name
+        self.log_stream_name = function.name
+        self.identity = None
+        self.client_context = None
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        return max(0, int(self._deadline_ms - time.time() * 1000))
+
+
+class Function(object):
+    name = ""
+    version = "$LATEST"
+    memory = "128"
+    arn = ""
+    handler = None
+    init_error = None
+    initialized = False
+
+
+def error_payload(error_type, message, trace):
+    return json.dumps({"errorMessage": message, "errorType": error_type, "stackTrace": trace}).encode("utf-8")
+
+
+def exception_payload(e, error_type=None, skip_frames=1):
+    tb = e.__traceback__
+    for _ in range(skip_frames):  # drop the bootstrap's own frames
+        if tb is not None:
+            tb = tb.tb_next
+    return error_payload(error_type or type(e).__name__, str(e), traceback.format_tb(tb))
+
+
+def _json_default(o):
+    if type(o).__name__ == "Decimal":  # as Lambda does, without importing decimal
+        return float(o)
+    raise TypeError("Object of type %s is not JSON serializable" % type(o).__name__)
+
+
+def to_json(result):
+    try:
+        return json.dumps(result, ensure_ascii=False, allow_nan=False, default=_json_default).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: let json escape them
+        return json.dumps(result, allow_nan=False, default=_json_default).encode("utf-8")
+
+
+class Connection(object):
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.rfile = self.sock.makefile("rb", buffering=65536)
+
+    def read_exactly(self, n):
+        if n == 0:
+            return EMPTY
+        data = self.rfile.read(n)  # a BufferedReader reads until n bytes or end of stream
+        if data is None or len(data) < n:
+            raise EOFError()
+        return data
+
+    def receive(self):
+        header_length, payload_length = PREFIX.unpack(self.read_exactly(8))
+        header = json.loads(self.read_exactly(header_length))
+        return header, self.read_exactly(payload_length)
+
+    def send(self, header, payload):
+        h = json.dumps(header).encode("utf-8")
+        self.sock.sendall(PREFIX.pack(len(h), len(payload)) + h + payload)
+
+    def reply(self, request_id, error, payload):
+        self.send({"type": "result", "id": request_id, "error": error}, payload)
+
+
+def load(header, function):
+    """Sets up the process for the function and imports its handler; returns an error payload or None."""
+    environment = header.get("environment") or {}
+    for key, value in environment.items():
+        os.environ[str(key)] = str(value)
+    code_directory = header["codeDirectory"]
+    function.name = str(header.get("functionName") or "")
+    function.version = str(header.get("functionVersion") or "$LATEST")
+    function.memory = str(header.get("memoryLimitMB") or "")
+    function.arn = "arn:aws:lambda:%s:000000000000:function:%s%s" % (
+        os.environ.get("AWS_REGION", "local"), function.name,
+        "" if function.version == "$LATEST" else ":" + function.version)
+    os.chdir(code_directory)
+    sys.path.insert(0, code_directory)
+    # -I ignores PYTHONPATH at start; honour the function's own, after its code
+    extra = environment.get("PYTHONPATH")
+    if extra:
+        sys.path[1:1] = [p for p in str(extra).split(os.pathsep) if p]
+
+    spec = str(header.get("handler") or "")
+    module_path, dot, name = spec.rpartition(".")
+    if not dot or not module_path or not name:
+        return error_payload("Runtime.MalformedHandlerName",
+                             "Bad handler '%s': expected path/to/module.function" % spec, [])
+    module_name = module_path.replace("/", ".").strip(".")
+    try:
+        module = importlib.import_module(module_name)
+    except SyntaxError as e:
+        return error_payload("Runtime.UserCodeSyntaxError",
+                             "Syntax error in module '%s': %s" % (module_name, e), _syntax_trace(e))
+    except ImportError as e:
+        return error_payload("Runtime.ImportModuleError",
+                             "Unable to import module '%s': %s" % (module_name, e), _user_trace(e))
+    except BaseException as e:  # noqa: module-level code raised (SystemExit included)
+        return error_payload("Runtime.ImportModuleError",
+                             "Unable to import module '%s': %s: %s" % (module_name, type(e).__name__, e),
+                             _user_trace(e))
+    handler = getattr(module, name, None)
+    if not callable(handler):
+        return error_payload("Runtime.HandlerNotFound",
+                             "Handler '%s' missing on module '%s'" % (name, module_name), [])
+    function.handler = handler
+    return None
+
+
+def _user_trace(e):
+    # import machinery frames (<frozen importlib._bootstrap>) say nothing to the user
+    return [line for line in traceback.format_tb(e.__traceback__)
+            if "<frozen importlib" not in line and __file__ not in line]
+
+
+def _syntax_trace(e):
+    return ['  File "%s", line %s\n' % (e.filename, e.lineno)] + ([e.text] if e.text else [])
+
+
+def invoke(header, payload, function):
+    request_id = header.get("id")
+    if function.handler is None:
+        return request_id, True, function.init_error or error_payload(
+            "Runtime.NotInitialized", "invoke before init", [])
+    try:
+        event = json.loads(payload) if payload else {}
+    except ValueError as e:
+        return request_id, True, error_payload("Runtime.UnmarshalError", "event is not JSON: %s" % e, [])
+    context = LambdaContext(request_id, header.get("deadline") or 0, function)
+    try:
+        result = function.handler(event, context)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:
+        return request_id, True, exception_payload(e)
+    try:
+        return request_id, False, to_json(result)
+    except (TypeError, ValueError, RecursionError) as e:
+        return request_id, True, error_payload("Runtime.SerializationError",
+                                               "Unable to serialize the result: %s" % e, [])
+
+
+def main():
+    path = os.environ.pop("EASYFAAS_RUNTIME_SOCKET", None)
+    if not path:
+        sys.stderr.write("easyfaas bootstrap: EASYFAAS_RUNTIME_SOCKET is not set\n")
+        return 2
+    conn = Connection(path)
+    conn.send({"type": "hello", "runtime": "python3", "pid": os.getpid(),
+               "version": "%d.%d.%d" % sys.version_info[:3]}, EMPTY)
+    function = Function()
+    while True:
+        try:
+            serve(conn, function)
+        except (EOFError, ConnectionError):
+            return 0
+
+
+def serve(conn, function):
+    """Reads one frame and answers it."""
+    header, payload = conn.receive()
+    kind = header.get("type")
+    if kind == "invoke":
+        request_id, error, reply = invoke(header, payload, function)
+        conn.reply(request_id, error, reply)
+    elif kind == "init":
+        if function.initialized:
+            conn.reply(header.get("id"), True, error_payload(
+                "Runtime.AlreadyInitialized", "already initialized", []))
+            return
+        function.initialized = True
+        try:
+            function.init_error = load(header, function)
+        except BaseException as e:  # noqa: bad init header, missing directory
+            function.init_error = exception_payload(e, "Runtime.InitError", skip_frames=0)
+        if function.init_error:
+            conn.reply(header.get("id"), True, function.init_error)
+        else:
+            conn.reply(header.get("id"), False, EMPTY)
+    else:
+        sys.stderr.write("easyfaas bootstrap: ignoring frame of type %r\n" % (kind,))
+
+
+if __name__ == "__main__":
+    try:
+        code = main()
+    except BaseException:  # noqa: the bootstrap itself failed; say why before dying
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # user threads must not keep a disconnected runtime alive

@@ -1,0 +1,333 @@
+package io.easyfaas.runtime.python3.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.easyfaas.api.runtime.BootstrapFiles;
+import io.easyfaas.api.runtime.testing.Json;
+import io.easyfaas.api.runtime.testing.RuntimeHarness;
+import io.easyfaas.api.runtime.testing.RuntimeHarness.Frame;
+
+/** Runs the real bootstrap on the system python3 through {@link RuntimeHarness}. */
+class Python3BootstrapTest {
+
+    static final Path BOOTSTRAP = Path.of("src/main/resources/bootstrap").toAbsolutePath();
+
+    @TempDir
+    Path code;
+
+    RuntimeHarness runtime;
+
+    @BeforeEach
+    void start() throws IOException {
+        Optional<Path> python = BootstrapFiles.firstExecutable(Python3RuntimeAdapter.DEFAULT_INTERPRETERS);
+        assumeTrue(python.isPresent(), "no python3 at " + Python3RuntimeAdapter.DEFAULTS);
+        runtime = RuntimeHarness.start(Python3RuntimeAdapter.command(python.get(), BOOTSTRAP));
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+
+    void write(String file, String source) throws IOException {
+        Path p = code.resolve(file);
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, source);
+    }
+
+    void initOk(String handler) throws IOException {
+        Frame init = runtime.init(handler, code);
+        assertEquals("result", init.type());
+        assertEquals("init", init.id());
+        assertFalse(init.error(), () -> init + runtime.stderr());
+        assertEquals(0, init.payload().length);
+    }
+
+    Map<String, Object> initError(String handler) throws IOException {
+        Frame init = runtime.init(handler, code);
+        assertEquals("init", init.id());
+        assertTrue(init.error(), init::toString);
+        Map<String, Object> error = init.payloadObject();
+        assertTrue(error.get("stackTrace") instanceof List, error::toString);
+        return error;
+    }
+
+    Map<String, Object> invokeError(String id, String event) throws IOException {
+        Frame reply = runtime.invoke(id, event);
+        assertEquals(id, reply.id());
+        assertTrue(reply.error(), reply::toString);
+        Map<String, Object> error = reply.payloadObject();
+        assertTrue(error.get("stackTrace") instanceof List, error::toString);
+        return error;
+    }
+
+    Object invokeOk(String id, String event) throws IOException {
+        Frame reply = runtime.invoke(id, event);
+        assertEquals("result", reply.type());
+        assertEquals(id, reply.id());
+        assertFalse(reply.error(), reply::toString);
+        return reply.payloadJson();
+    }
+
+    @Test
+    void saysHello() {
+        Map<String, Object> hello = runtime.hello().header();
+        assertEquals("hello", hello.get("type"));
+        assertEquals("python3", hello.get("runtime"));
+        assertEquals(runtime.process().pid(), hello.get("pid"));
+        System.out.println("python3: process start to hello " + runtime.timeToHello().toMillis() + " ms");
+    }
+
+    @Test
+    void initThenInvokeReturnsJson() throws IOException {
+        write("index.py", "def handler(event, context):\n    return {'hello': event.get('name'), 'n': [1, 2.5, True, None]}\n");
+        initOk("index.handler");
+        assertEquals(Json.parse("{\"hello\":\"world\",\"n\":[1,2.5,true,null]}"), invokeOk("r1", "{\"name\":\"world\"}"));
+        assertEquals(Json.parse("{\"hello\":null,\"n\":[1,2.5,true,null]}"), invokeOk("r2", ""), "empty payload is {}");
+    }
+
+    @Test
+    void noneResultIsNull() throws IOException {
+        write("index.py", "def handler(event, context):\n    pass\n");
+        initOk("index.handler");
+        assertEquals(null, invokeOk("a", "{}"));
+    }
+
+    @Test
+    void exceptionHasTypeMessageAndTraceback() throws IOException {
+        write("index.py", "class MyError(Exception):\n    pass\n\n"
+                + "def helper(x):\n    raise MyError('custom ' + x)\n\n"
+                + "def handler(event, context):\n    if event.get('kind') == 'value':\n        int('x')\n"
+                + "    helper('y')\n");
+        initOk("index.handler");
+        Map<String, Object> error = invokeError("a", "{}");
+        assertEquals("MyError", error.get("errorType"));
+        assertEquals("custom y", error.get("errorMessage"));
+        List<?> trace = (List<?>) error.get("stackTrace");
+        assertEquals(2, trace.size(), error::toString);
+        assertTrue(trace.get(0).toString().contains("index.py") && trace.get(0).toString().contains("in handler"), error::toString);
+        assertTrue(trace.get(1).toString().contains("in helper"), error::toString);
+        assertFalse(trace.toString().contains("bootstrap.py"), "the bootstrap's frames are left out");
+
+        assertEquals("ValueError", invokeError("b", "{\"kind\":\"value\"}").get("errorType"));
+    }
+
+    @Test
+    void unserializableResultIsAnInvokeError() throws IOException {
+        write("index.py", "def handler(event, context):\n    return 'fine' if event.get('ok') else object()\n");
+        initOk("index.handler");
+        assertEquals("Runtime.SerializationError", invokeError("a", "{}").get("errorType"));
+        assertEquals("fine", invokeOk("b", "{\"ok\":true}"), "the runtime survives");
+    }
+
+    @Test
+    void systemExitFailsTheCallOnly() throws IOException {
+        write("index.py", "import sys\ndef handler(event, context):\n    if event.get('ok'):\n        return 'fine'\n    sys.exit(3)\n");
+        initOk("index.handler");
+        assertEquals("SystemExit", invokeError("a", "{}").get("errorType"));
+        assertEquals("fine", invokeOk("b", "{\"ok\":true}"));
+    }
+
+    @Test
+    void handlerInSubfolder() throws IOException {
+        write("src/app.py", "def handler(event, context):\n    return 'from src'\n");
+        initOk("src/app.handler");
+        assertEquals("from src", invokeOk("a", "{}"));
+    }
+
+    @Test
+    void packageWithRelativeImport() throws IOException {
+        write("pkg/__init__.py", "");
+        write("pkg/util.py", "def twice(x):\n    return 2 * x\n");
+        write("pkg/main.py", "from .util import twice\nfrom . import util\n\n"
+                + "def handler(event, context):\n    return twice(event['x']) + util.twice(1)\n");
+        initOk("pkg/main.handler");
+        assertEquals(8L, invokeOk("a", "{\"x\":3}"));
+    }
+
+    @Test
+    void siblingModulesImportFromTheCodeDirectory() throws IOException {
+        write("helpers.py", "VALUE = 'helped'\n");
+        write("index.py", "import helpers\n\ndef handler(event, context):\n    return helpers.VALUE\n");
+        initOk("index.handler");
+        assertEquals("helped", invokeOk("a", "{}"));
+    }
+
+    @Test
+    void missingModuleIsImportModuleError() throws IOException {
+        Map<String, Object> error = initError("nope.handler");
+        assertEquals("Runtime.ImportModuleError", error.get("errorType"));
+        assertTrue(error.get("errorMessage").toString().contains("nope"), error::toString);
+        assertEquals(error, invokeError("a", "{}"), "invokes answer the init error");
+    }
+
+    @Test
+    void moduleRaisingWhileLoadingIsImportModuleError() throws IOException {
+        write("index.py", "import missing_dependency\n\ndef handler(event, context):\n    return 1\n");
+        Map<String, Object> error = initError("index.handler");
+        assertEquals("Runtime.ImportModuleError", error.get("errorType"));
+        assertTrue(error.get("errorMessage").toString().contains("missing_dependency"), error::toString);
+
+    }
+
+    @Test
+    void moduleRaisingOtherErrorWhileLoadingIsImportModuleError() throws IOException {
+        write("index.py", "raise RuntimeError('broken at import')\n");
+        Map<String, Object> error = initError("index.handler");
+        assertEquals("Runtime.ImportModuleError", error.get("errorType"));
+        assertTrue(error.get("errorMessage").toString().contains("broken at import"), error::toString);
+        assertTrue(error.get("stackTrace").toString().contains("index.py"), error::toString);
+    }
+
+    @Test
+    void missingFunctionIsHandlerNotFound() throws IOException {
+        write("index.py", "other = 5\n");
+        assertEquals("Runtime.HandlerNotFound", initError("index.handler").get("errorType"));
+        assertEquals("Runtime.HandlerNotFound", invokeError("x", "{}").get("errorType"));
+    }
+
+    @Test
+    void attributeThatIsNoFunctionIsHandlerNotFound() throws IOException {
+        write("index.py", "handler = 5\n");
+        assertEquals("Runtime.HandlerNotFound", initError("index.handler").get("errorType"));
+    }
+
+    @Test
+    void syntaxErrorIsUserCodeSyntaxError() throws IOException {
+        write("index.py", "def handler(event, context)\n    return 1\n");
+        Map<String, Object> error = initError("index.handler");
+        assertEquals("Runtime.UserCodeSyntaxError", error.get("errorType"));
+        assertTrue(error.get("stackTrace").toString().contains("index.py"), error::toString);
+    }
+
+    @Test
+    void environmentVariablesAndWorkingDirectory() throws IOException {
+        write("index.py", "import os\n\ndef handler(event, context):\n"
+                + "    return {'greeting': os.environ.get('GREETING'), 'cwd': os.getcwd(),\n"
+                + "            'socket': 'visible' if 'EASYFAAS_RUNTIME_SOCKET' in os.environ else 'hidden'}\n");
+        Frame init = runtime.init("index.handler", code, Map.of("GREETING", "hi there", "OTHER", "x"), 3000);
+        assertFalse(init.error(), init::toString);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> result = (Map<String, Object>) invokeOk("a", "{}");
+        assertEquals("hi there", result.get("greeting"));
+        assertEquals(code.toRealPath().toString(), result.get("cwd"));
+        assertEquals("hidden", result.get("socket"));
+    }
+
+    @Test
+    void environmentIsVisibleAtImportTime() throws IOException {
+        write("index.py", "import os\nAT_IMPORT = os.environ['GREETING']\n\ndef handler(event, context):\n    return AT_IMPORT\n");
+        Frame init = runtime.init("index.handler", code, Map.of("GREETING", "early"), 3000);
+        assertFalse(init.error(), init::toString);
+        assertEquals("early", invokeOk("a", "{}"));
+    }
+
+    @Test
+    void contextFields() throws IOException {
+        write("index.py", "def handler(event, context):\n"
+                + "    return {'aws_request_id': context.aws_request_id, 'request_id': context.request_id,\n"
+                + "            'function_name': context.function_name, 'function_version': context.function_version,\n"
+                + "            'memory_limit_in_mb': context.memory_limit_in_mb, 'arn': context.invoked_function_arn,\n"
+                + "            'remaining': context.get_remaining_time_in_millis()}\n");
+        initOk("index.handler");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> ctx = (Map<String, Object>) invokeOk("req-123", "{}");
+        assertEquals("req-123", ctx.get("aws_request_id"));
+        assertEquals("req-123", ctx.get("request_id"));
+        assertEquals("f", ctx.get("function_name"));
+        assertEquals("$LATEST", ctx.get("function_version"));
+        assertEquals("128", ctx.get("memory_limit_in_mb"));
+        assertTrue(ctx.get("arn").toString().endsWith(":function:f"), ctx::toString);
+        long remaining = (Long) ctx.get("remaining");
+        assertTrue(remaining > 0 && remaining <= 3000, ctx::toString);
+    }
+
+    @Test
+    void fiveMegabyteEventEchoedIntact() throws IOException {
+        write("index.py", "def handler(event, context):\n    return event\n");
+        initOk("index.handler");
+        StringBuilder big = new StringBuilder(5 << 20);
+        for (int i = 0; big.length() < 5 << 20; i++) {
+            big.append((char) ('a' + i % 26));
+        }
+        String event = "{\"data\": \"" + big + "\"}"; // json.dumps' separators, so the echo is byte-identical
+        Frame reply = runtime.invoke("big", event);
+        assertFalse(reply.error(), reply::toString);
+        assertEquals(event, reply.payloadText());
+    }
+
+    @Test
+    void unicodeRoundTrip() throws IOException {
+        write("index.py", "def handler(event, context):\n"
+                + "    return {'text': event['text'], 'length': len(event['text']), 'extra': '✓ ü'}\n");
+        initOk("index.handler");
+        Frame reply = runtime.invoke("u", "{\"text\":\"héllo ✓ 日本\"}");
+        assertFalse(reply.error(), reply::toString);
+        assertEquals(Map.of("text", "héllo ✓ 日本", "length", 10L, "extra", "✓ ü"), reply.payloadJson());
+        assertTrue(reply.payloadText().contains("日本"), "UTF-8, not \\u escapes");
+    }
+
+    @Test
+    void pipelinedInvokesAreBothAnswered() throws IOException {
+        write("index.py", "import time\n\ndef handler(event, context):\n    time.sleep(event['delay'] / 1000)\n    return event['delay']\n");
+        initOk("index.handler");
+        long deadline = System.currentTimeMillis() + 3000;
+        runtime.sendInvoke("slow", "{\"delay\":100}".getBytes(StandardCharsets.UTF_8), deadline);
+        runtime.sendInvoke("fast", "{\"delay\":1}".getBytes(StandardCharsets.UTF_8), deadline);
+        Map<String, Object> replies = new HashMap<>();
+        for (int i = 0; i < 2; i++) {
+            Frame reply = runtime.receive();
+            replies.put(reply.id(), reply.payloadJson());
+        }
+        assertEquals(Map.of("slow", 100L, "fast", 1L), replies);
+    }
+
+    @Test
+    void moduleLevelCodeRunsOnce() throws IOException {
+        write("index.py", "import builtins\nbuiltins.loads = getattr(builtins, 'loads', 0) + 1\ncalls = 0\n\n"
+                + "def handler(event, context):\n    global calls\n    calls += 1\n    return {'loads': builtins.loads, 'calls': calls}\n");
+        initOk("index.handler");
+        assertEquals(Map.of("loads", 1L, "calls", 1L), invokeOk("a", "{}"));
+        assertEquals(Map.of("loads", 1L, "calls", 2L), invokeOk("b", "{}"));
+        assertEquals(Map.of("loads", 1L, "calls", 3L), invokeOk("c", "{}"));
+    }
+
+    @Test
+    void printGoesToStdout() throws IOException {
+        write("index.py", "def handler(event, context):\n    print('printed by user')\n    return 1\n");
+        initOk("index.handler");
+        invokeOk("a", "{}");
+        assertTrue(runtime.stdout().contains("printed by user"), "unbuffered: visible at once");
+    }
+
+    @Test
+    void exitsWhenTheSocketCloses() throws Exception {
+        write("index.py", "import threading, time\n"
+                + "threading.Thread(target=lambda: time.sleep(60)).start()  # a non-daemon thread\n\n"
+                + "def handler(event, context):\n    return 1\n");
+        initOk("index.handler");
+        runtime.disconnect();
+        assertTrue(runtime.process().waitFor(5, TimeUnit.SECONDS), "process exits");
+        assertEquals(0, runtime.process().exitValue());
+    }
+}
