@@ -7,6 +7,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 import io.easyfaas.api.ErrorCode;
 import io.easyfaas.api.FaasException;
@@ -14,6 +16,7 @@ import io.easyfaas.api.function.FunctionConfiguration;
 import io.easyfaas.api.function.FunctionRegistry;
 import io.easyfaas.api.invoke.InvocationResult;
 import io.easyfaas.api.invoke.Invoker;
+import io.easyfaas.api.sandbox.Sandbox;
 import io.easyfaas.api.sandbox.SandboxExitedException;
 import io.easyfaas.api.sandbox.SandboxManager;
 
@@ -120,11 +123,8 @@ public class PoolingInvoker implements Invoker {
                     WarmSandbox warm = new WarmSandbox(sandbox, key);
                     sandbox.exited().thenRun(() -> pool.gone(warm));
                     return withTimeout(sandbox.initialize(function, registry.codeDirectory(function)).toCompletableFuture(),
-                            function.timeout() * 1000L, () -> {
-                                sandbox.destroy();
-                                return FunctionErrors.error("Runtime.InitTimeout", "Function " + function.functionName()
-                                        + " did not load within " + function.timeout() + " seconds", System.nanoTime() - started);
-                            })
+                            function.timeout() * 1000L, sandbox, () -> FunctionErrors.error("Runtime.InitTimeout", "Function " + function.functionName()
+                                        + " did not load within " + function.timeout() + " seconds", System.nanoTime() - started))
                             .handle((init, failure) -> {
                                 if (failure != null) {
                                     sandbox.destroy();
@@ -143,10 +143,8 @@ public class PoolingInvoker implements Invoker {
             byte[] event, long deadlineMillis, long startedNanos) {
         long remainingMillis = Math.max(1, deadlineMillis - System.currentTimeMillis());
         CompletableFuture<InvocationResult> call = warm.sandbox.invoke(requestId, event, deadlineMillis).toCompletableFuture();
-        return withTimeout(call, remainingMillis, () -> {
-            warm.sandbox.destroy();
-            return FunctionErrors.timedOut(requestId, function.timeout(), System.nanoTime() - startedNanos);
-        }).handle((result, failure) -> {
+        return withTimeout(call, remainingMillis, warm.sandbox,
+                () -> FunctionErrors.timedOut(requestId, function.timeout(), System.nanoTime() - startedNanos)).handle((result, failure) -> {
             if (failure != null) {
                 warm.sandbox.destroy();
                 return exitedResult(requestId, failure, startedNanos);
@@ -156,16 +154,25 @@ public class PoolingInvoker implements Invoker {
         });
     }
 
-    /** Completes with the stage's outcome, or with {@code onTimeout}'s result if it is late. */
+    /**
+     * Completes with the stage's outcome, or, if it is late, with {@code onTimeout}'s result; the
+     * sandbox that was late is then reset, since its runtime may still be busy with the call.
+     */
     private CompletableFuture<InvocationResult> withTimeout(CompletableFuture<InvocationResult> stage, long timeoutMillis,
-            java.util.function.Supplier<InvocationResult> onTimeout) {
+            Sandbox sandbox, Supplier<InvocationResult> onTimeout) {
         CompletableFuture<InvocationResult> outcome = new CompletableFuture<>();
+        AtomicBoolean late = new AtomicBoolean();
         ScheduledFuture<?> timeout = timer.schedule(() -> {
-            if (!outcome.isDone()) {
+            if (late.compareAndSet(false, true)) {
+                // reset first: the call it abandons fails, and that failure must not win
+                sandbox.destroy();
                 outcome.complete(onTimeout.get());
             }
         }, timeoutMillis, TimeUnit.MILLISECONDS);
         stage.whenComplete((result, failure) -> {
+            if (!late.compareAndSet(false, true)) {
+                return;
+            }
             timeout.cancel(false);
             if (failure == null) {
                 outcome.complete(result);

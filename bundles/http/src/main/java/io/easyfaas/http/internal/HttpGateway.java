@@ -86,7 +86,14 @@ public class HttpGateway {
         ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.UPPER_CAMEL_CASE);
         this.exchanges = new Exchanges(json);
         this.requests = new FunctionRequests(json);
-        this.graceful = new GracefulShutdownHandler(routes());
+        HttpHandler routes = routes();
+        this.graceful = new GracefulShutdownHandler(exchange -> {
+            try {
+                routes.handleRequest(exchange);
+            } catch (Exception e) {
+                exchanges.sendError(exchange, e);
+            }
+        });
         // xnio is referenced so that DS starts the server only once XNIO's provider is registered.
         this.server = Undertow.builder()
                 .addHttpListener(config.port(), config.host())

@@ -8,12 +8,13 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import io.easyfaas.api.FaasException;
+import io.easyfaas.api.function.FunctionDefinition;
 import io.easyfaas.api.function.FunctionEnvironment;
 
 /** Checks the fields of a function; every failure is a 400 whose message names the field. */
 final class DefinitionValidator {
 
-    static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    static final Pattern NAME = Pattern.compile(FunctionDefinition.NAME_PATTERN);
     static final Pattern HANDLER = Pattern.compile("^[^\\s]{1,128}$");
     static final Pattern ENV_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]*");
 
