@@ -1,0 +1,101 @@
+package io.easyfaas.itests;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** Talks to the engine over HTTP as any client would. */
+final class EngineClient {
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    private final String base;
+
+    EngineClient(int port) {
+        this.base = "http://127.0.0.1:" + port;
+    }
+
+    HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    }
+
+    HttpResponse<String> delete(String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+    }
+
+    HttpResponse<String> post(String path, String body) {
+        return post(path, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    HttpResponse<String> post(String path, byte[] body) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
+    HttpResponse<String> put(String path, byte[] body) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
+    HttpResponse<String> invoke(String function, String event) {
+        return post("/v1/functions/" + function + "/invocations", event);
+    }
+
+    /** Creates a function; the zip is given as name/content pairs. */
+    HttpResponse<String> deploy(String name, String runtime, String handler, int timeout, String... files) {
+        return post("/v1/functions", "{\"FunctionName\":\"" + name + "\",\"Runtime\":\"" + runtime + "\",\"Handler\":\"" + handler
+                + "\",\"Timeout\":" + timeout + ",\"Code\":{\"ZipFile\":\"" + Zips.base64(Zips.of(files)) + "\"}}");
+    }
+
+    /**
+     * Waits until the engine answers and both shipped runtimes are installed: plugins start
+     * after the gateway, so a deploy right after /healthz could still miss them.
+     */
+    void awaitReady(java.util.function.BooleanSupplier stillWorthWaiting) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!healthy()) {
+            checkWait(deadline, stillWorthWaiting, "/healthz");
+        }
+        for (String runtime : java.util.List.of("nodejs20", "python3")) {
+            while (deploy("probe-" + runtime, runtime, "index.handler", 3, "index.js", "").statusCode() != 201) {
+                checkWait(deadline, stillWorthWaiting, runtime + " runtime");
+            }
+            delete("/v1/functions/probe-" + runtime);
+        }
+    }
+
+    private static void checkWait(long deadline, java.util.function.BooleanSupplier stillWorthWaiting, String what)
+            throws InterruptedException {
+        if (System.currentTimeMillis() > deadline || !stillWorthWaiting.getAsBoolean()) {
+            throw new AssertionError("the engine did not get ready (" + what + ") within 30 s");
+        }
+        Thread.sleep(50);
+    }
+
+    boolean healthy() {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).timeout(Duration.ofSeconds(1)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) {
+        try {
+            return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
