@@ -1,0 +1,273 @@
+package io.easyfaas.kernel.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.StringArray;
+import com.sun.jna.ptr.IntByReference;
+
+
+import io.easyfaas.api.kernel.ExitStatus;
+import io.easyfaas.api.kernel.Isolation;
+import io.easyfaas.api.kernel.KernelException;
+import io.easyfaas.api.kernel.LaunchSpec;
+import io.easyfaas.api.kernel.LaunchedProcess;
+import io.easyfaas.api.kernel.MountSpec;
+import io.easyfaas.api.kernel.ProcessLauncher;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+
+/**
+ * Starts processes with posix_spawn and reaps them. An isolated process is made on a thread
+ * of its own: that thread unshares its namespaces, builds the sandbox's root and pivots into
+ * it, then gives up its user (keeping root only as its effective id) and spawns the child,
+ * which inherits all of it and drops the effective root too. The thread then mounts the
+ * child's /proc and ends, so the JVM never keeps a thread with a changed root or identity.
+ */
+@Component(service = ProcessLauncher.class)
+public class NamespaceLauncher implements ProcessLauncher {
+    private static final int CLONE_FS = 0x200;
+    private static final int CLONE_NEWNS = 0x20000;
+    private static final int CLONE_NEWUTS = 0x4000000;
+    private static final int CLONE_NEWIPC = 0x8000000;
+    private static final int CLONE_NEWPID = 0x20000000;
+    private static final int CLONE_NEWNET = 0x40000000;
+    private static final int PR_CAPBSET_READ = 23;
+    private static final int PR_CAPBSET_DROP = 24;
+    private static final int PR_SET_NO_NEW_PRIVS = 38;
+    private static final int PR_CAP_AMBIENT = 47;
+    private static final int PR_CAP_AMBIENT_CLEAR_ALL = 4;
+    private static final int O_WRONLY = 1;
+    private static final int O_CREAT = 0x40;
+    private static final int O_APPEND = 0x400;
+    private static final int SIGKILL = 9;
+
+    private final ProcessReaper reaper = new ProcessReaper();
+    private final Path staging;
+    private final int lastCapability;
+
+    @Activate
+    public NamespaceLauncher(BundleContext context) throws IOException {
+        this(context.getDataFile("sandbox-root").toPath());
+    }
+
+    NamespaceLauncher(Path staging) throws IOException {
+        this.staging = Files.createDirectories(staging);
+        this.lastCapability = lastCapability();
+        loadClassesUsedInsideSandboxes();
+    }
+
+    /** The highest capability this kernel knows: the bounding set answers EINVAL past it. */
+    private static int lastCapability() {
+        int capability = 0;
+        while (true) {
+            try {
+                Calls.LIBC.prctl(PR_CAPBSET_READ, capability + 1, 0, 0, 0);
+                capability++;
+            } catch (LastErrorException e) {
+                return capability;
+            }
+        }
+    }
+
+    /**
+     * A launch thread cannot load classes once it has pivoted into the sandbox's root: the jars
+     * are out of sight, and a failed resolution sticks for the life of the JVM. So every class
+     * that code touches is loaded here, and one plain spawn runs the JNA paths it takes.
+     */
+    private void loadClassesUsedInsideSandboxes() throws IOException {
+        for (Class<?> type : List.of(KernelException.class, LastErrorException.class, PosixSpawn.class, Mounts.class,
+                Calls.class, Calls.Call.class, Syscalls.class, ProcessReaper.Child.class, IntByReference.class,
+                StringArray.class, Memory.class)) {
+            try {
+                Class.forName(type.getName(), true, type.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        Syscalls.current();
+        Path output = Files.createTempFile(staging, "warm-up", ".log");
+        try {
+            launch(new LaunchSpec(List.of("/bin/true"), Map.of(), "/", output, null, null)).exited().toCompletableFuture().join();
+        } finally {
+            Files.delete(output);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        reaper.close();
+    }
+
+    @Override
+    public LaunchedProcess launch(LaunchSpec spec) {
+        ProcessReaper.Child child = spec.isolation() == null ? spawnPlain(spec) : onOwnThread("launch", () -> spawnIsolated(spec));
+        Process process = new Process(child);
+        if (spec.cgroup() != null) {
+            try {
+                spec.cgroup().attach(child.pid);
+            } catch (RuntimeException e) {
+                process.kill();
+                throw e;
+            }
+        }
+        return process;
+    }
+
+    private ProcessReaper.Child spawnPlain(LaunchSpec spec) {
+        int[] descriptors = openStdio(spec);
+        try {
+            int pid = PosixSpawn.spawn(spec.command(), spec.environment(), spec.workingDirectory(), descriptors[0], descriptors[1], false);
+            return reaper.watch(pid);
+        } finally {
+            Calls.closeQuietly(descriptors[0]);
+            Calls.closeQuietly(descriptors[1]);
+        }
+    }
+
+    /** Runs on a fresh thread whose namespaces, root and credentials it may change for good. */
+    private ProcessReaper.Child spawnIsolated(LaunchSpec spec) {
+        Isolation isolation = spec.isolation();
+        int[] descriptors = openStdio(spec);
+        int hostProc = (int) Calls.check("open /proc", () -> Calls.LIBC.open("/proc", Mounts.O_PATH | Mounts.O_CLOEXEC, 0));
+        try {
+            int namespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | (isolation.hostNetwork() ? 0 : CLONE_NEWNET);
+            Calls.check("unshare", () -> Calls.LIBC.unshare(namespaces));
+            SandboxRoot.enter(staging, isolation.mounts());
+            byte[] hostname = isolation.hostname().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            Calls.check("sethostname", () -> Calls.LIBC.sethostname(isolation.hostname(), hostname.length));
+            dropPrivileges(isolation.uid(), isolation.gid());
+            int pid = PosixSpawn.spawn(spec.command(), spec.environment(), spec.workingDirectory(), descriptors[0], descriptors[1], true);
+            ProcessReaper.Child child = reaper.watch(pid);
+            try {
+                for (MountSpec mount : isolation.mounts()) {
+                    if (mount.kind() == MountSpec.Kind.PROC) {
+                        Mounts.procOf(hostProc, pid, mount.target());
+                    }
+                }
+            } catch (KernelException e) {
+                reaper.signal(child, SIGKILL);
+                throw e;
+            }
+            return child;
+        } finally {
+            Calls.closeQuietly(hostProc);
+            Calls.closeQuietly(descriptors[0]);
+            Calls.closeQuietly(descriptors[1]);
+        }
+    }
+
+    /**
+     * Leaves this thread root only as its effective user: its real and saved ids become the
+     * sandbox's, so the child that posix_spawn resets to the real ids holds no root id at all
+     * and the kernel clears its capabilities. The system calls change this thread only.
+     */
+    private void dropPrivileges(int uid, int gid) {
+        Syscalls numbers = Syscalls.current();
+        Calls.check("setgroups", () -> Calls.LIBC.syscall(numbers.setgroups, 0, null));
+        Calls.check("setresgid", () -> Calls.LIBC.syscall(numbers.setresgid, gid, gid, gid));
+        Calls.check("setresuid", () -> Calls.LIBC.syscall(numbers.setresuid, uid, 0, uid));
+        Calls.check("prctl(PR_SET_NO_NEW_PRIVS)", () -> Calls.LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+        Calls.check("prctl(PR_CAP_AMBIENT)", () -> Calls.LIBC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
+        for (int capability = 0; capability <= lastCapability; capability++) {
+            int dropped = capability;
+            Calls.check("prctl(PR_CAPBSET_DROP)", () -> Calls.LIBC.prctl(PR_CAPBSET_DROP, dropped, 0, 0, 0));
+        }
+    }
+
+    private static int[] openStdio(LaunchSpec spec) {
+        int input = (int) Calls.check("open /dev/null", () -> Calls.LIBC.open("/dev/null", Mounts.O_RDONLY | Mounts.O_CLOEXEC, 0));
+        try {
+            int output = (int) Calls.check("open " + spec.output(), () -> Calls.LIBC.open(spec.output().toString(),
+                    O_WRONLY | O_CREAT | O_APPEND | Mounts.O_CLOEXEC, 0640));
+            return new int[] {input, output};
+        } catch (KernelException e) {
+            Calls.closeQuietly(input);
+            throw e;
+        }
+    }
+
+    /** Runs {@code work} on a new thread that ends with it, and waits for its result. */
+    private static <T> T onOwnThread(String what, Supplier<T> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                result.complete(work.get());
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        }, "easyfaas-" + what);
+        thread.start();
+        try {
+            return result.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new KernelException(what + " failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** Attaching a host directory: this thread leaves the host's mount namespace for good. */
+    private static void attach(int pid, Path source, String target, boolean readOnly) {
+        onOwnThread("attach", () -> {
+            Calls.check("unshare(CLONE_FS)", () -> Calls.LIBC.unshare(CLONE_FS));
+            int tree = Mounts.cloneTree(source);
+            int namespace = -1;
+            try {
+                int nsFd = (int) Calls.check("open /proc/" + pid + "/ns/mnt",
+                        () -> Calls.LIBC.open("/proc/" + pid + "/ns/mnt", Mounts.O_RDONLY | Mounts.O_CLOEXEC, 0));
+                namespace = nsFd;
+                Calls.check("setns mnt of " + pid, () -> Calls.LIBC.setns(nsFd, CLONE_NEWNS));
+                Mounts.moveTree(tree, target);
+                long flags = Mounts.MS_REMOUNT | Mounts.MS_BIND | Mounts.MS_NOSUID | Mounts.MS_NODEV | (readOnly ? Mounts.MS_RDONLY : 0);
+                Mounts.mount(null, target, null, flags, null);
+                return null;
+            } finally {
+                Calls.closeQuietly(namespace);
+                Calls.closeQuietly(tree);
+            }
+        });
+    }
+
+    /** A launched process, reaped by the launcher's reaper. */
+    private final class Process implements LaunchedProcess {
+        private final ProcessReaper.Child child;
+
+        Process(ProcessReaper.Child child) {
+            this.child = child;
+        }
+
+        @Override
+        public int pid() {
+            return child.pid;
+        }
+
+        @Override
+        public CompletionStage<ExitStatus> exited() {
+            return child.exited.minimalCompletionStage();
+        }
+
+        @Override
+        public void kill() {
+            reaper.signal(child, SIGKILL);
+        }
+
+        @Override
+        public void attach(Path source, String target, boolean readOnly) {
+            NamespaceLauncher.attach(child.pid, source, target, readOnly);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.easyfaas.kernel.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import io.easyfaas.api.kernel.KernelException;
+import io.easyfaas.api.kernel.MountSpec;
+
+/**
+ * Builds a sandbox's root file system in the calling thread's (new, private) mount namespace:
+ * a small tmpfs on the staging directory, the entries of the spec on it, then pivot_root into
+ * it, the host's tree detached and the root made read-only.
+ */
+final class SandboxRoot {
+    private static final long ROOT_TMPFS_BYTES = 1 << 20;
+    private static final String OLD_ROOT = "/.old-root";
+
+    private SandboxRoot() {
+    }
+
+    static void enter(Path staging, List<MountSpec> mounts) {
+        String root = staging.toString();
+        Mounts.mount(null, "/", null, Mounts.MS_REC | Mounts.MS_PRIVATE, null);
+        Mounts.tmpfs(root, ROOT_TMPFS_BYTES, "0755");
+        try {
+            for (MountSpec spec : mounts) {
+                apply(root, spec);
+            }
+            Files.createDirectories(Path.of(root + OLD_ROOT));
+        } catch (IOException e) {
+            throw new KernelException("cannot build the sandbox's root: " + e.getMessage(), e);
+        }
+        Calls.check("pivot_root " + root, () -> Calls.LIBC.syscall(Syscalls.current().pivotRoot, root, root + OLD_ROOT));
+        Calls.check("chdir /", () -> Calls.LIBC.chdir("/"));
+        Calls.check("umount " + OLD_ROOT, () -> Calls.LIBC.umount2(OLD_ROOT, Mounts.MNT_DETACH));
+        try {
+            Files.delete(Path.of(OLD_ROOT));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Mounts.mount(null, "/", null, Mounts.MS_REMOUNT | Mounts.MS_RDONLY | Mounts.MS_NOSUID | Mounts.MS_NODEV, null);
+    }
+
+    private static void apply(String root, MountSpec spec) throws IOException {
+        Path target = Path.of(root + spec.target());
+        switch (spec.kind()) {
+            case BIND -> {
+                boolean directory = Files.isDirectory(spec.source());
+                if (directory) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.createDirectories(target.getParent());
+                    if (!Files.exists(target)) {
+                        Files.createFile(target);
+                    }
+                }
+                Mounts.bind(spec.source(), target.toString(), spec.readOnly(), spec.source().startsWith("/dev"));
+            }
+            case TMPFS -> {
+                Files.createDirectories(target);
+                Mounts.tmpfs(target.toString(), spec.sizeBytes(), "1777");
+            }
+            case SYMLINK -> {
+                Files.createDirectories(target.getParent());
+                Files.createSymbolicLink(target, spec.source());
+            }
+            case PROC, MOUNT_POINT -> Files.createDirectories(target);
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package io.easyfaas.kernel.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.easyfaas.api.kernel.ExitStatus;
+import io.easyfaas.api.kernel.Isolation;
+import io.easyfaas.api.kernel.KernelException;
+import io.easyfaas.api.kernel.LaunchSpec;
+import io.easyfaas.api.kernel.LaunchedProcess;
+import io.easyfaas.api.kernel.MountSpec;
+
+/** Starts real processes, isolated ones as root (CI is root; elsewhere those tests are skipped). */
+class NamespaceLauncherTest {
+    private static final String PYTHON = "/usr/bin/python3";
+    private static final int NOBODY = 65534;
+
+    @TempDir
+    Path temp;
+
+    private NamespaceLauncher launcher;
+
+    @BeforeEach
+    void start() throws IOException {
+        launcher = new NamespaceLauncher(temp.resolve("staging"));
+    }
+
+    @AfterEach
+    void stop() {
+        launcher.deactivate();
+    }
+
+    @Test
+    void plainProcessExitStatusAndOutputAreReported() throws Exception {
+        Path output = temp.resolve("out.log");
+        LaunchedProcess process = launcher.launch(new LaunchSpec(List.of("/bin/sh", "-c", "echo hello $GREETING; exit 3"),
+                Map.of("GREETING", "world"), temp.toString(), output, null, null));
+        assertEquals(new ExitStatus(3, false), process.exited().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertEquals("hello world\n", Files.readString(output));
+    }
+
+    @Test
+    void killedProcessIsReportedAsSignaled() throws Exception {
+        LaunchedProcess process = launcher.launch(new LaunchSpec(List.of("/bin/sleep", "60"), Map.of(), temp.toString(),
+                temp.resolve("out.log"), null, null));
+        process.kill();
+        assertEquals(new ExitStatus(9, true), process.exited().toCompletableFuture().get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void missingProgramFailsNamingIt() {
+        KernelException failure = assertThrows(KernelException.class, () -> launcher.launch(new LaunchSpec(
+                List.of("/no/such/program"), Map.of(), temp.toString(), temp.resolve("out.log"), null, null)));
+        assertTrue(failure.getMessage().contains("/no/such/program"), failure.getMessage());
+    }
+
+    @Test
+    void missingProgramInASandboxFailsNamingIt() {
+        assumeRoot();
+        KernelException failure = assertThrows(KernelException.class, () -> launcher.launch(
+                isolated(List.of("/no/such/program"), temp.resolve("out.log"), false)));
+        assertTrue(failure.getMessage().contains("/no/such/program"), failure.getMessage());
+    }
+
+    @Test
+    void isolatedProcessSeesOnlyItsOwnWorld() throws Exception {
+        assumeRoot();
+        Path secret = Files.writeString(temp.resolve("secret.txt"), "host data");
+        String script = String.join("\n",
+                "import os, socket",
+                "print('uid', os.getuid(), os.geteuid(), os.getgid())",
+                "print('host', socket.gethostname())",
+                "print('pids', sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))",
+                "print('secret', os.path.exists('" + secret + "'))",
+                "open('/tmp/x', 'w').write('ok'); print('tmp', open('/tmp/x').read())",
+                "try:\n    open('/usr/x', 'w')\n    print('usr writable')\nexcept OSError as e:\n    print('usr', e.errno)",
+                "try:\n    os.setuid(0)\n    print('became root')\nexcept OSError as e:\n    print('setuid', e.errno)",
+                "print('caps', [l.split()[1] for l in open('/proc/self/status') if l.startswith('Cap')])",
+                "print('nnp', [l.split()[1] for l in open('/proc/self/status') if l.startswith('NoNewPrivs')])",
+                "print('links', sorted(os.listdir('/sys/class/net')) if os.path.exists('/sys/class/net') else 'no sys')");
+        Path output = temp.resolve("isolated.log");
+        LaunchedProcess process = launcher.launch(isolated(List.of(PYTHON, "-I", "-S", "-c", script), output, false));
+        ExitStatus status = process.exited().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        String printed = Files.readString(output);
+        assertEquals(new ExitStatus(0, false), status, printed);
+        assertTrue(printed.contains("uid 65534 65534 65534"), printed);
+        assertTrue(printed.contains("host sandbox-test"), printed);
+        assertTrue(printed.contains("pids [1]"), printed);
+        assertTrue(printed.contains("secret False"), printed);
+        assertTrue(printed.contains("tmp ok"), printed);
+        assertTrue(printed.contains("usr 30"), printed); // EROFS
+        assertTrue(printed.contains("setuid 1"), printed); // EPERM
+        // inheritable, permitted, effective, bounding and ambient sets all empty
+        assertTrue(printed.contains("caps ['0000000000000000', '0000000000000000', '0000000000000000', '0000000000000000', '0000000000000000']"), printed);
+        assertTrue(printed.contains("nnp ['1']"), printed);
+    }
+
+    @Test
+    void hostDirectoryIsAttachedToARunningSandbox() throws Exception {
+        assumeRoot();
+        Path code = Files.createDirectories(temp.resolve("code"));
+        Files.writeString(code.resolve("handler.txt"), "attached later");
+        String script = String.join("\n",
+                "import os, time",
+                "while not os.path.exists('/var/task/handler.txt'): time.sleep(0.01)",
+                "print(open('/var/task/handler.txt').read())",
+                "try:\n    open('/var/task/new', 'w')\nexcept OSError as e:\n    print('readonly', e.errno)");
+        Path output = temp.resolve("attach.log");
+        LaunchedProcess process = launcher.launch(isolated(List.of(PYTHON, "-I", "-S", "-c", script), output, false));
+        process.attach(code, "/var/task", true);
+        ExitStatus status = process.exited().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        String printed = Files.readString(output);
+        assertEquals(new ExitStatus(0, false), status, printed);
+        assertTrue(printed.contains("attached later"), printed);
+        assertTrue(printed.contains("readonly 30"), printed);
+        assertFalse(Files.exists(code.resolve("new")));
+    }
+
+    @Test
+    void killingTheSandboxEndsEveryProcessInIt() throws Exception {
+        assumeRoot();
+        String script = "import os, time\nfor _ in range(3):\n    if os.fork() == 0:\n        time.sleep(600)\nprint('forked', flush=True)\ntime.sleep(600)";
+        Path output = temp.resolve("tree.log");
+        LaunchedProcess process = launcher.launch(isolated(List.of(PYTHON, "-I", "-S", "-c", script), output, false));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Files.readString(output).contains("forked") && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        List<Long> children = ProcessHandle.of(process.pid()).orElseThrow().children().map(ProcessHandle::pid).toList();
+        assertEquals(3, children.size());
+        process.kill();
+        assertEquals(new ExitStatus(9, true), process.exited().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        for (long child : children) {
+            assertFalse(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false), "process " + child + " outlived its sandbox");
+        }
+    }
+
+    private LaunchSpec isolated(List<String> command, Path output, boolean hostNetwork) {
+        List<MountSpec> mounts = new ArrayList<>();
+        mounts.add(MountSpec.bind(Path.of("/usr"), "/usr", true));
+        for (String link : List.of("bin", "lib", "lib64", "sbin")) {
+            Path host = Path.of("/" + link);
+            try {
+                if (Files.isSymbolicLink(host)) {
+                    mounts.add(MountSpec.symlink(Files.readSymbolicLink(host).toString(), "/" + link));
+                } else if (Files.isDirectory(host)) {
+                    mounts.add(MountSpec.bind(host, "/" + link, true));
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        mounts.add(MountSpec.bind(Path.of("/dev/null"), "/dev/null", false));
+        mounts.add(MountSpec.proc("/proc"));
+        mounts.add(MountSpec.tmpfs("/tmp", 16 << 20));
+        mounts.add(MountSpec.mountPoint("/var/task"));
+        return new LaunchSpec(command, Map.of("PATH", "/usr/bin:/bin"), "/tmp", output, null,
+                new Isolation("sandbox-test", NOBODY, NOBODY, mounts, hostNetwork));
+    }
+
+    private static void assumeRoot() {
+        assumeTrue(LibC.INSTANCE.geteuid() == 0, "isolation needs root; run the tests as root to cover it (CI does)");
+    }
+}
