@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.easyfaas.api.invoke.InvocationResult;
+import io.easyfaas.api.sandbox.SandboxExitedException;
 
 /** The function errors the engine itself reports, in the runtimes' error document shape. */
 final class FunctionErrors {
@@ -22,8 +23,8 @@ final class FunctionErrors {
                 durationNanos);
     }
 
-    static InvocationResult runtimeExited(String requestId, String reason, long durationNanos) {
-        return error("Runtime.ExitError", "RequestId: " + requestId + " Error: " + reason, durationNanos);
+    static InvocationResult runtimeExited(String requestId, SandboxExitedException exit, long durationNanos) {
+        return error(exit.errorType(), "RequestId: " + requestId + " Error: " + exit.getMessage(), durationNanos);
     }
 
     static InvocationResult error(String errorType, String errorMessage, long durationNanos) {

@@ -188,11 +188,11 @@ public class PoolingInvoker implements Invoker {
         if (cause instanceof FaasException faas) {
             throw faas;
         }
-        if (!(cause instanceof SandboxExitedException)) {
+        if (!(cause instanceof SandboxExitedException exit)) {
             LOG.error("Call {} failed inside the engine", requestId, cause);
             throw new FaasException(ErrorCode.SERVICE, "The engine failed to run the call: " + cause.getMessage(), cause);
         }
-        return FunctionErrors.runtimeExited(requestId, cause.getMessage(), System.nanoTime() - startedNanos);
+        return FunctionErrors.runtimeExited(requestId, exit, System.nanoTime() - startedNanos);
     }
 
     /** Back to the pool if it still serves the current revision; destroyed otherwise. */

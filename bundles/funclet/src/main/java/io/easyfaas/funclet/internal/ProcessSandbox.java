@@ -17,76 +17,92 @@ import java.util.function.Consumer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.easyfaas.api.ErrorCode;
 import io.easyfaas.api.FaasException;
 import io.easyfaas.api.function.FunctionConfiguration;
 import io.easyfaas.api.invoke.InvocationResult;
-import io.easyfaas.api.runtime.RuntimeProtocol;
+import io.easyfaas.api.kernel.Cgroup;
+import io.easyfaas.api.kernel.ExitStatus;
+import io.easyfaas.api.kernel.Isolation;
+import io.easyfaas.api.kernel.LaunchSpec;
+import io.easyfaas.api.kernel.LaunchedProcess;
+import io.easyfaas.api.kernel.ProcessLauncher;
+import io.easyfaas.api.runtime.RuntimeAdapter;
 import io.easyfaas.api.sandbox.Sandbox;
 import io.easyfaas.api.sandbox.SandboxExitedException;
 
 /**
- * A runtime started as a child process with a clean environment, talking over its own Unix
- * socket. Kernel isolation (namespaces, cgroups, mounts) wraps this process in a later step;
- * everything the controller sees stays the same.
+ * A runtime started by the kernel bundle's launcher with a clean environment, in its own
+ * namespaces, root and cgroup where the host allows it, talking over its own Unix socket. The
+ * function's code is attached to the running stem cell and its memory limit set at warmup.
  */
 final class ProcessSandbox implements Sandbox {
     /** Time the engine gives a runtime that hung up to report its exit status. */
     private static final long EXIT_STATUS_WAIT_MILLIS = 200;
     private static final String INIT_ID = "init";
+    private static final long MEGABYTE = 1024 * 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessSandbox.class);
 
     private final String id;
     private final String runtime;
     private final SandboxDirectories directories;
     private final ObjectMapper json;
     private final Consumer<ProcessSandbox> onGone;
+    private final SandboxLayout layout;
+    private final ProcessLauncher launcher;
+    private final Cgroup cgroup;
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
-    private volatile Process process;
+    private volatile LaunchedProcess process;
+    private volatile int memoryLimitMegabytes;
     private volatile RuntimeListener listener;
     private volatile RuntimeConnection connection;
 
+    /**
+     * @param cgroup the sandbox's own control group, or {@code null} where the host has none
+     */
     ProcessSandbox(String id, String runtime, SandboxDirectories directories, ObjectMapper json,
-            Consumer<ProcessSandbox> onGone) {
+            Consumer<ProcessSandbox> onGone, SandboxLayout layout, ProcessLauncher launcher, Cgroup cgroup) {
         this.id = id;
         this.runtime = runtime;
         this.directories = directories;
         this.json = json;
         this.onGone = onGone;
+        this.layout = layout;
+        this.launcher = launcher;
+        this.cgroup = cgroup;
     }
 
     /**
      * Starts the runtime and completes once its bootstrap has connected and said hello; fails
      * (and cleans up) if it exits or stays silent for {@code startTimeoutMillis}.
      */
-    CompletableFuture<Sandbox> start(List<String> command, ChannelReactor reactor, int maxFrameBytes, long startTimeoutMillis) {
+    CompletableFuture<Sandbox> start(RuntimeAdapter adapter, ChannelReactor reactor, int maxFrameBytes, long startTimeoutMillis) {
         CompletableFuture<Sandbox> ready = new CompletableFuture<>();
         try {
-            Path workDirectory = Files.createDirectories(directories.work(id));
-            Files.createDirectories(workDirectory.resolve("tmp"));
+            Path work = Files.createDirectories(directories.work(id));
+            Files.createDirectories(work.resolve("tmp"));
             listener = new RuntimeListener(reactor, directories.socket(id));
-            ProcessBuilder builder = new ProcessBuilder(command)
-                    .directory(workDirectory.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(Files.createDirectories(directories.logs()).resolve(id + ".log").toFile()));
-            Map<String, String> environment = builder.environment();
-            environment.clear();
-            environment.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-            environment.put("LANG", "C.UTF-8");
-            environment.put("HOME", workDirectory.toString());
-            environment.put("TMPDIR", workDirectory.resolve("tmp").toString());
-            environment.put(RuntimeProtocol.SOCKET_ENV, listener.socketPath().toString());
-            environment.put(RuntimeProtocol.SANDBOX_ID_ENV, id);
-            process = builder.start();
-        } catch (IOException e) {
+            List<String> command = adapter.command(runtime, layout.bootstrapDirectory(adapter.bootstrapDirectory()));
+            Isolation isolation = null;
+            if (layout.isolated()) {
+                Files.setAttribute(listener.socketPath(), "unix:uid", layout.uid());
+                isolation = layout.isolation(id, Path.of(command.get(0)), adapter.bootstrapDirectory(), listener.socketPath());
+            }
+            process = launcher.launch(new LaunchSpec(command, layout.environment(id, work, listener.socketPath()),
+                    layout.workingDirectory(work), Files.createDirectories(directories.logs()).resolve(id + ".log"),
+                    cgroup, isolation));
+        } catch (IOException | RuntimeException e) {
             destroy();
             ready.completeExceptionally(new FaasException(ErrorCode.SERVICE,
                     "Cannot start the " + runtime + " runtime: " + e.getMessage(), e));
             return ready;
         }
-        process.onExit().thenRun(() -> {
-            String reason = "Runtime exited with error: exit status " + process.exitValue();
-            listener.failed(new IOException(reason));
+        process.exited().thenAccept(status -> {
+            ExitReason reason = exitReason(status);
+            listener.failed(new IOException(reason.message()));
             close(reason);
         });
         listener.accepted()
@@ -108,6 +124,19 @@ final class ProcessSandbox implements Sandbox {
         return ready;
     }
 
+    /** Why the runtime ended: the kernel's OOM killer is told apart from a plain exit. */
+    private ExitReason exitReason(ExitStatus status) {
+        if (cgroup != null && cgroup.usage().oomKills() > 0) {
+            return new ExitReason(SandboxExitedException.OUT_OF_MEMORY, "Runtime exited: the function used more than its memory limit of "
+                    + memoryLimitMegabytes + " MB and was stopped (" + status + ")");
+        }
+        return new ExitReason(SandboxExitedException.EXIT_ERROR, "Runtime exited with error: " + status);
+    }
+
+    /** The error type and message calls in flight fail with when the runtime ends. */
+    record ExitReason(String errorType, String message) {
+    }
+
     private RuntimeConnection connect(SocketChannel channel, ChannelReactor reactor, int maxFrameBytes) {
         try {
             connection = new RuntimeConnection(reactor, channel, json, maxFrameBytes, this::peerClosed);
@@ -119,7 +148,7 @@ final class ProcessSandbox implements Sandbox {
 
     /** The runtime hung up: wait briefly for its exit status so the caller learns why. */
     private void peerClosed() {
-        process.onExit()
+        process.exited().toCompletableFuture()
                 .orTimeout(EXIT_STATUS_WAIT_MILLIS, TimeUnit.MILLISECONDS)
                 .whenComplete((p, timeout) -> {
                     if (timeout != null) {
@@ -140,11 +169,23 @@ final class ProcessSandbox implements Sandbox {
 
     @Override
     public CompletionStage<InvocationResult> initialize(FunctionConfiguration function, Path codeDirectory) {
+        try {
+            memoryLimitMegabytes = function.memorySize();
+            if (cgroup != null) {
+                cgroup.limitMemory(function.memorySize() * MEGABYTE);
+            }
+            if (layout.isolated()) {
+                process.attach(codeDirectory, SandboxLayout.TASK_DIRECTORY, true);
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE,
+                    "Cannot prepare sandbox " + id + " for " + function.functionName() + ": " + e.getMessage(), e));
+        }
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("type", "init");
         header.put("id", INIT_ID);
         header.put("handler", function.handler());
-        header.put("codeDirectory", codeDirectory.toString());
+        header.put("codeDirectory", layout.taskDirectory(codeDirectory).toString());
         header.put("functionName", function.functionName());
         header.put("functionVersion", function.version());
         header.put("memoryLimitMB", function.memorySize());
@@ -205,14 +246,13 @@ final class ProcessSandbox implements Sandbox {
 
     @Override
     public void destroy() {
-        close("sandbox " + id + " was destroyed");
+        close(new ExitReason(SandboxExitedException.EXIT_ERROR, "sandbox " + id + " was destroyed"));
     }
 
-    private void close(String reason) {
-        Process running = process;
+    private void close(ExitReason reason) {
+        LaunchedProcess running = process;
         if (running != null) {
-            running.descendants().forEach(ProcessHandle::destroyForcibly);
-            running.destroyForcibly();
+            running.kill();
         }
         RuntimeListener openListener = listener;
         if (openListener != null) {
@@ -220,11 +260,27 @@ final class ProcessSandbox implements Sandbox {
         }
         RuntimeConnection open = connection;
         if (open != null) {
-            open.close(reason);
+            open.close(reason.errorType(), reason.message());
         }
         if (exited.complete(null)) {
-            directories.deleteWork(id);
-            onGone.accept(this);
+            if (running == null) {
+                release();
+            } else {
+                // the cgroup can go once its last process is reaped
+                running.exited().whenComplete((status, failure) -> release());
+            }
         }
+    }
+
+    private void release() {
+        if (cgroup != null) {
+            try {
+                cgroup.delete();
+            } catch (RuntimeException e) {
+                LOG.warn("Could not remove the cgroup of sandbox {}; it goes at the next start", id, e);
+            }
+        }
+        directories.deleteWork(id);
+        onGone.accept(this);
     }
 }

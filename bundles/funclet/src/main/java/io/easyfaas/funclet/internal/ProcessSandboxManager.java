@@ -12,7 +12,13 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.easyfaas.api.ErrorCode;
 import io.easyfaas.api.FaasException;
+import io.easyfaas.api.kernel.Cgroup;
+import io.easyfaas.api.kernel.CgroupService;
+import io.easyfaas.api.kernel.HostCapabilities;
+import io.easyfaas.api.kernel.KernelProbe;
+import io.easyfaas.api.kernel.ProcessLauncher;
 import io.easyfaas.api.runtime.RuntimeAdapter;
 import io.easyfaas.api.sandbox.Sandbox;
 import io.easyfaas.api.sandbox.SandboxManager;
@@ -23,6 +29,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -34,6 +41,7 @@ import org.slf4j.LoggerFactory;
 @Designate(ocd = ProcessSandboxManager.Config.class)
 public class ProcessSandboxManager implements SandboxManager {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessSandboxManager.class);
+    private static final long MEGABYTE = 1024 * 1024;
 
     @ObjectClassDefinition(name = "EasyFaaS funclet", description = "How sandboxes are started")
     public @interface Config {
@@ -45,6 +53,28 @@ public class ProcessSandboxManager implements SandboxManager {
 
         @AttributeDefinition(description = "Largest frame a runtime may send (header plus payload), in bytes")
         int max_frame_bytes() default 16 * 1024 * 1024;
+
+        @AttributeDefinition(description = "required: refuse to start without namespaces and cgroups; auto: isolate what the host allows"
+                + " and warn about the rest; off: plain child processes (development only)")
+        String isolation() default "auto";
+
+        @AttributeDefinition(description = "User id sandboxes run as; never 0")
+        int sandbox_uid() default 65534;
+
+        @AttributeDefinition(description = "Group id sandboxes run as; never 0")
+        int sandbox_gid() default 65534;
+
+        @AttributeDefinition(description = "Size of each sandbox's private /tmp, in MB")
+        int tmp_size_mb() default 512;
+
+        @AttributeDefinition(description = "Most processes and threads a sandbox may have")
+        int pids_max() default 256;
+
+        @AttributeDefinition(description = "CPU a sandbox may use, in thousandths of a CPU")
+        int cpu_millicores() default 1000;
+
+        @AttributeDefinition(description = "Memory limit of a stem cell before a function's MemorySize applies, in MB")
+        int stem_memory_mb() default 256;
     }
 
     private final Config config;
@@ -53,13 +83,56 @@ public class ProcessSandboxManager implements SandboxManager {
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, RuntimeAdapter> adapters = new ConcurrentHashMap<>();
     private final Set<ProcessSandbox> live = ConcurrentHashMap.newKeySet();
+    private final ProcessLauncher launcher;
+    private final CgroupService cgroups;
+    private final SandboxLayout layout;
 
+    /**
+     * @param cgroups absent where the host offers no cgroup controllers
+     */
     @Activate
-    public ProcessSandboxManager(Config config) throws IOException {
+    public ProcessSandboxManager(Config config, @Reference ProcessLauncher launcher, @Reference KernelProbe probe,
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY) CgroupService cgroups)
+            throws IOException {
         this.config = config;
+        this.launcher = launcher;
         directories = new SandboxDirectories(Path.of(config.data_dir()));
+        IsolationMode mode = IsolationMode.parse(config.isolation());
+        HostCapabilities host = probe.capabilities();
+        boolean namespaces = host.root() && mode != IsolationMode.OFF;
+        this.cgroups = mode == IsolationMode.OFF ? null : cgroups;
+        if (mode == IsolationMode.REQUIRED && (!namespaces || this.cgroups == null)) {
+            throw new IllegalStateException("isolation=required, but this host allows " + (host.root() ? "" : "no namespaces (not root) ")
+                    + (cgroups == null ? "no cgroups " : "") + "- refusing to start sandboxes");
+        }
+        if (mode == IsolationMode.AUTO && (!namespaces || this.cgroups == null)) {
+            LOG.warn("SANDBOXES ARE NOT FULLY ISOLATED on this host: {}{}set isolation=required to refuse to run like this",
+                    namespaces ? "" : "no namespaces, mounts or user change (the engine is not root); ",
+                    this.cgroups == null ? "no cgroup limits (no usable cgroup controllers); " : "");
+        }
+        if (mode == IsolationMode.OFF) {
+            LOG.warn("isolation=off: functions run as plain processes of the engine's user, seeing the whole host");
+        }
+        layout = namespaces
+                ? SandboxLayout.isolated(config.sandbox_uid(), config.sandbox_gid(), config.tmp_size_mb() * MEGABYTE,
+                        directories.data(), directories.empty())
+                : SandboxLayout.unisolated();
+        reclaimCgroups();
         directories.reclaim();
         reactor = new ChannelReactor("easyfaas-sandbox-channels");
+    }
+
+    /** Kills and removes the sandboxes an earlier engine process left (after kill -9, say). */
+    private void reclaimCgroups() {
+        if (cgroups == null) {
+            return;
+        }
+        for (String leftover : cgroups.children(directories.instanceName())) {
+            cgroups.find(directories.instanceName() + "/" + leftover).ifPresent(group -> {
+                LOG.info("Removing sandbox {} left by an earlier engine process ({} processes)", leftover, group.pids().size());
+                group.delete();
+            });
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -88,10 +161,29 @@ public class ProcessSandboxManager implements SandboxManager {
                     "Runtime " + runtime + " is not installed; installed runtimes: " + runtimes()));
         }
         String id = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
-        ProcessSandbox sandbox = new ProcessSandbox(id, runtime, directories, json, live::remove);
+        Cgroup cgroup;
+        try {
+            cgroup = cgroups == null ? null : limitedCgroup(id);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE,
+                    "Cannot make a cgroup for a " + runtime + " sandbox: " + e.getMessage(), e));
+        }
+        ProcessSandbox sandbox = new ProcessSandbox(id, runtime, directories, json, live::remove, layout, launcher, cgroup);
         live.add(sandbox);
-        return sandbox.start(adapter.command(runtime, adapter.bootstrapDirectory()), reactor,
-                config.max_frame_bytes(), config.start_timeout_millis());
+        return sandbox.start(adapter, reactor, config.max_frame_bytes(), config.start_timeout_millis());
+    }
+
+    private Cgroup limitedCgroup(String sandboxId) {
+        Cgroup cgroup = cgroups.create(directories.instanceName() + "/" + sandboxId);
+        try {
+            cgroup.limitMemory(config.stem_memory_mb() * MEGABYTE);
+            cgroup.limitCpu(config.cpu_millicores());
+            cgroup.limitPids(config.pids_max());
+            return cgroup;
+        } catch (RuntimeException e) {
+            cgroup.delete();
+            throw e;
+        }
     }
 
     @Deactivate

@@ -39,7 +39,7 @@ final class RuntimeConnection implements ChannelReactor.Handler {
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_BYTES);
     private final Map<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
     private final CompletableFuture<JsonNode> hello = new CompletableFuture<>();
-    private final CompletableFuture<String> closed = new CompletableFuture<>();
+    private final CompletableFuture<SandboxExitedException> closed = new CompletableFuture<>();
     private final Runnable peerClosed;
 
     /** Buffers not yet written; guarded by itself. */
@@ -70,7 +70,7 @@ final class RuntimeConnection implements ChannelReactor.Handler {
     }
 
     /** Completes with the reason once the connection is gone. */
-    CompletableFuture<String> closed() {
+    CompletableFuture<SandboxExitedException> closed() {
         return closed;
     }
 
@@ -82,7 +82,7 @@ final class RuntimeConnection implements ChannelReactor.Handler {
         }
         if (closed.isDone()) {
             pending.remove(id);
-            reply.completeExceptionally(new SandboxExitedException(closed.join()));
+            reply.completeExceptionally(closed.join());
             return reply;
         }
         try {
@@ -175,7 +175,13 @@ final class RuntimeConnection implements ChannelReactor.Handler {
 
     /** Closes the socket and fails every call still waiting. Idempotent. */
     void close(String reason) {
-        if (!closed.complete(reason)) {
+        close(SandboxExitedException.EXIT_ERROR, reason);
+    }
+
+    /** Closes the socket and fails every call still waiting with {@code errorType}. Idempotent. */
+    void close(String errorType, String reason) {
+        SandboxExitedException failure = new SandboxExitedException(errorType, reason);
+        if (!closed.complete(failure)) {
             return;
         }
         try {
@@ -183,7 +189,6 @@ final class RuntimeConnection implements ChannelReactor.Handler {
         } catch (IOException e) {
             // already gone
         }
-        SandboxExitedException failure = new SandboxExitedException(reason);
         hello.completeExceptionally(failure);
         pending.values().forEach(call -> call.completeExceptionally(failure));
         pending.clear();

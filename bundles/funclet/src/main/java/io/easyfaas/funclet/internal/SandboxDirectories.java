@@ -23,12 +23,13 @@ final class SandboxDirectories {
     /** Room for the longest socket file name within sun_path's 108 bytes. */
     private static final int MAX_SOCKET_DIRECTORY_LENGTH = 80;
 
+    private final Path data;
     private final Path work;
     private final Path logs;
     private final Path sockets;
 
     SandboxDirectories(Path dataDirectory) {
-        Path data = dataDirectory.toAbsolutePath().normalize();
+        data = dataDirectory.toAbsolutePath().normalize();
         work = data.resolve("sandboxes");
         logs = data.resolve("logs").resolve("sandboxes");
         Path preferredSockets = data.resolve("run");
@@ -42,8 +43,26 @@ final class SandboxDirectories {
         deleteTree(work);
         deleteTree(sockets);
         Files.createDirectories(work);
+        Files.createDirectories(empty());
         Files.createDirectories(sockets);
         Files.createDirectories(logs);
+    }
+
+    Path data() {
+        return data;
+    }
+
+    /** An empty directory that hides the data directory from sandboxes that could see it. */
+    Path empty() {
+        return work.resolve(".empty");
+    }
+
+    /**
+     * This engine's name in shared host namespaces such as the cgroup tree: derived from the
+     * data directory, so engines with their own data never touch each other's sandboxes.
+     */
+    String instanceName() {
+        return "easyfaas-" + shortHash(data.toString());
     }
 
     Path work(String sandboxId) {
