@@ -47,8 +47,14 @@ final class EngineClient {
 
     /** Creates a function; the zip is given as name/content pairs. */
     HttpResponse<String> deploy(String name, String runtime, String handler, int timeout, String... files) {
+        return deploy(name, runtime, handler, timeout, 128, files);
+    }
+
+    /** Creates a function with {@code memorySize} MB; the zip is given as name/content pairs. */
+    HttpResponse<String> deploy(String name, String runtime, String handler, int timeout, int memorySize, String... files) {
         return post("/v1/functions", "{\"FunctionName\":\"" + name + "\",\"Runtime\":\"" + runtime + "\",\"Handler\":\"" + handler
-                + "\",\"Timeout\":" + timeout + ",\"Code\":{\"ZipFile\":\"" + Zips.base64(Zips.of(files)) + "\"}}");
+                + "\",\"Timeout\":" + timeout + ",\"MemorySize\":" + memorySize
+                + ",\"Code\":{\"ZipFile\":\"" + Zips.base64(Zips.of(files)) + "\"}}");
     }
 
     /**

@@ -21,15 +21,14 @@ final class Calls {
         try {
             return call.run();
         } catch (LastErrorException e) {
-            throw new KernelException(what + " failed: " + strerror(e.getErrorCode()) + " (errno " + e.getErrorCode() + ")",
-                    e.getErrorCode());
+            throw LibC.failure(what, e);
         }
     }
 
     /** A call that returns an error number instead of setting errno, as posix_spawn does. */
     static void checkResult(String what, int result) {
         if (result != 0) {
-            throw new KernelException(what + " failed: " + strerror(result) + " (errno " + result + ")", result);
+            throw new KernelException(what + " failed: " + LIBC.strerror(result) + " (errno " + result + ")", result);
         }
     }
 
@@ -41,9 +40,5 @@ final class Calls {
                 // nothing to do: the descriptor is gone either way
             }
         }
-    }
-
-    private static String strerror(int errno) {
-        return LIBC.strerror(errno);
     }
 }

@@ -1,5 +1,7 @@
 package io.easyfaas.kernel.internal;
 
+import io.easyfaas.api.kernel.KernelException;
+
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
@@ -10,7 +12,7 @@ import com.sun.jna.ptr.IntByReference;
  * The libc calls the kernel bundle makes. Calls that report failure through errno are declared
  * {@code throws LastErrorException}; {@link Calls} turns those into exceptions naming the call.
  */
-interface LibC extends Library {
+public interface LibC extends Library {
 
     LibC INSTANCE = Native.load("c", LibC.class);
 
@@ -46,6 +48,8 @@ interface LibC extends Library {
 
     int open(String path, int flags, int mode) throws LastErrorException;
 
+    int open(String path, int flags) throws LastErrorException;
+
     int openat(int directory, String path, int flags, int mode) throws LastErrorException;
 
     int close(int fd) throws LastErrorException;
@@ -57,6 +61,14 @@ interface LibC extends Library {
     long write(int fd, byte[] buffer, long count) throws LastErrorException;
 
     int poll(Pointer fds, long count, int timeoutMillis) throws LastErrorException;
+
+    // sockets
+
+    int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    long send(int fd, byte[] buffer, long length, int flags) throws LastErrorException;
+
+    long recv(int fd, byte[] buffer, long length, int flags) throws LastErrorException;
 
     // posix_spawn: these return an error number instead of setting errno
 
@@ -85,4 +97,10 @@ interface LibC extends Library {
     int sigemptyset(Pointer signals);
 
     int sigfillset(Pointer signals);
+
+    /** {@code e} as a KernelException naming the call, its target and the errno. */
+    static KernelException failure(String call, LastErrorException e) {
+        int errno = e.getErrorCode();
+        return new KernelException(call + " failed: " + INSTANCE.strerror(errno) + " (errno " + errno + ")", errno);
+    }
 }

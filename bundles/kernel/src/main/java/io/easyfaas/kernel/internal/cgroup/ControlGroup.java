@@ -1,0 +1,119 @@
+package io.easyfaas.kernel.internal.cgroup;
+
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+
+import io.easyfaas.api.kernel.Cgroup;
+import io.easyfaas.api.kernel.KernelException;
+import io.easyfaas.kernel.internal.LibC;
+
+import com.sun.jna.LastErrorException;
+
+/** What both cgroup versions do alike: membership, killing everything, removal. */
+abstract class ControlGroup implements Cgroup {
+    private static final int SIGKILL = 9;
+    private static final int ESRCH = 3;
+    private static final int RMDIR_ATTEMPTS = 50;
+
+    private final String path;
+
+    ControlGroup(String path) {
+        this.path = path;
+    }
+
+    /** Every directory of this group, one per hierarchy it lives in. */
+    abstract List<Path> directories();
+
+    /** The cgroup.procs file that tells membership. */
+    abstract Path procs();
+
+    @Override
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public void attach(int pid) {
+        for (Path directory : directories()) {
+            CgroupFiles.write(directory.resolve("cgroup.procs"), Integer.toString(pid));
+        }
+    }
+
+    @Override
+    public List<Integer> pids() {
+        return CgroupFiles.pids(procs());
+    }
+
+    @Override
+    public void killAll() {
+        signalAll();
+        CgroupFiles.await(() -> pids().isEmpty(), "processes of cgroup " + path + " outlived SIGKILL: " + pids());
+    }
+
+    /** Sends SIGKILL to every member while the group is frozen, so none can fork a new one meanwhile. */
+    void signalAll() {
+        freeze();
+        try {
+            for (int pid : pids()) {
+                kill(pid);
+            }
+        } finally {
+            thaw();
+        }
+    }
+
+    @Override
+    public void delete() {
+        if (!Files.isDirectory(procs().getParent())) {
+            return;
+        }
+        killAll();
+        for (Path directory : directories()) {
+            removeDirectory(directory);
+        }
+    }
+
+    /** rmdir, retried while the kernel still counts the just-killed processes as members (EBUSY). */
+    private void removeDirectory(Path directory) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                Files.delete(directory);
+                return;
+            } catch (NoSuchFileException e) {
+                return;
+            } catch (FileSystemException e) {
+                boolean busy = String.valueOf(e.getReason()).contains("busy");
+                if (!busy || attempt == RMDIR_ATTEMPTS) {
+                    throw new KernelException("rmdir " + directory + ": " + e.getMessage(), e);
+                }
+            } catch (IOException e) {
+                throw new KernelException("rmdir " + directory + ": " + e.getMessage(), e);
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KernelException("interrupted while removing " + directory, e);
+            }
+        }
+    }
+
+    private static void kill(int pid) {
+        try {
+            LibC.INSTANCE.kill(pid, SIGKILL);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() != ESRCH) {
+                throw LibC.failure("kill(" + pid + ", SIGKILL)", e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "cgroup " + path;
+    }
+}
