@@ -23,6 +23,7 @@ import io.easyfaas.api.kernel.LaunchSpec;
 import io.easyfaas.api.kernel.LaunchedProcess;
 import io.easyfaas.api.kernel.MountSpec;
 import io.easyfaas.api.kernel.ProcessLauncher;
+import io.easyfaas.kernel.internal.netlink.Rtnetlink;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -145,6 +146,12 @@ public class NamespaceLauncher implements ProcessLauncher {
         try {
             int namespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | (isolation.hostNetwork() ? 0 : CLONE_NEWNET);
             Calls.check("unshare", () -> Calls.LIBC.unshare(namespaces));
+            // before the pivot: netlink's classes load from the bundle, out of sight afterwards
+            if (!isolation.hostNetwork()) {
+                try (Rtnetlink netlink = Rtnetlink.open()) {
+                    netlink.setLinkUp("lo");
+                }
+            }
             SandboxRoot.enter(staging, isolation.mounts());
             byte[] hostname = isolation.hostname().getBytes(java.nio.charset.StandardCharsets.UTF_8);
             Calls.check("sethostname", () -> Calls.LIBC.sethostname(isolation.hostname(), hostname.length));

@@ -93,7 +93,8 @@ class NamespaceLauncherTest {
                 "try:\n    os.setuid(0)\n    print('became root')\nexcept OSError as e:\n    print('setuid', e.errno)",
                 "print('caps', [l.split()[1] for l in open('/proc/self/status') if l.startswith('Cap')])",
                 "print('nnp', [l.split()[1] for l in open('/proc/self/status') if l.startswith('NoNewPrivs')])",
-                "print('links', sorted(os.listdir('/sys/class/net')) if os.path.exists('/sys/class/net') else 'no sys')");
+                "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)",
+                "c = socket.create_connection(s.getsockname(), timeout=2); print('loopback up')");
         Path output = temp.resolve("isolated.log");
         LaunchedProcess process = launcher.launch(isolated(List.of(PYTHON, "-I", "-S", "-c", script), output, false));
         ExitStatus status = process.exited().toCompletableFuture().get(20, TimeUnit.SECONDS);
@@ -109,6 +110,7 @@ class NamespaceLauncherTest {
         // inheritable, permitted, effective, bounding and ambient sets all empty
         assertTrue(printed.contains("caps ['0000000000000000', '0000000000000000', '0000000000000000', '0000000000000000', '0000000000000000']"), printed);
         assertTrue(printed.contains("nnp ['1']"), printed);
+        assertTrue(printed.contains("loopback up"), printed);
     }
 
     @Test
