@@ -114,9 +114,10 @@ public class NamespaceLauncher implements ProcessLauncher {
 
     @Override
     public LaunchedProcess launch(LaunchSpec spec) {
-        ProcessReaper.Child child = spec.isolation() == null ? spawnPlain(spec) : onOwnThread("launch", () -> spawnIsolated(spec));
-        Process process = new Process(child);
-        if (spec.cgroup() != null) {
+        Spawned spawned = spec.isolation() == null ? new Spawned(spawnPlain(spec), false) : onOwnThread("launch", () -> spawnIsolated(spec));
+        Process process = new Process(spawned.child());
+        ProcessReaper.Child child = spawned.child();
+        if (spec.cgroup() != null && !spawned.bornInCgroup()) {
             try {
                 spec.cgroup().attach(child.pid);
             } catch (RuntimeException e) {
@@ -138,9 +139,14 @@ public class NamespaceLauncher implements ProcessLauncher {
         }
     }
 
-    /** Runs on a fresh thread whose namespaces, root and credentials it may change for good. */
-    private ProcessReaper.Child spawnIsolated(LaunchSpec spec) {
+    /** A started child, and whether it started inside its cgroup or must still be moved there. */
+    private record Spawned(ProcessReaper.Child child, boolean bornInCgroup) {
+    }
+
+    /** Runs on a fresh thread whose namespaces, root, credentials and cgroup it may change for good. */
+    private Spawned spawnIsolated(LaunchSpec spec) {
         Isolation isolation = spec.isolation();
+        boolean bornInCgroup = spec.cgroup() != null && spec.cgroup().joinCallingThread();
         int[] descriptors = openStdio(spec);
         int hostProc = (int) Calls.check("open /proc", () -> Calls.LIBC.open("/proc", Mounts.O_PATH | Mounts.O_CLOEXEC, 0));
         try {
@@ -168,7 +174,7 @@ public class NamespaceLauncher implements ProcessLauncher {
                 reaper.signal(child, SIGKILL);
                 throw e;
             }
-            return child;
+            return new Spawned(child, bornInCgroup);
         } finally {
             Calls.closeQuietly(hostProc);
             Calls.closeQuietly(descriptors[0]);

@@ -37,6 +37,11 @@ abstract class ControlGroup implements Cgroup {
     }
 
     @Override
+    public boolean joinCallingThread() {
+        return false;
+    }
+
+    @Override
     public void attach(int pid) {
         for (Path directory : directories()) {
             CgroupFiles.write(directory.resolve("cgroup.procs"), Integer.toString(pid));
