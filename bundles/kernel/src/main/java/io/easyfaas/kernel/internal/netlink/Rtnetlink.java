@@ -98,7 +98,7 @@ public final class Rtnetlink implements AutoCloseable {
             try {
                 joinNetns(pid);
                 client.complete(open());
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 client.completeExceptionally(e);
             }
         }, "easyfaas-netns-" + pid);
@@ -106,6 +106,9 @@ public final class Rtnetlink implements AutoCloseable {
         try {
             return client.get();
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
             throw (RuntimeException) e.getCause();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
