@@ -76,6 +76,18 @@ public class EngineIT {
     }
 
     @Test
+    public void nodeReportsWhatIsolationTheHostAllows() {
+        HttpResponse<String> node = engine.get("/v1/node");
+
+        assertEquals(200, node.statusCode());
+        for (String field : List.of("KernelRelease", "Root", "CgroupVersion", "CgroupControllers", "Namespaces", "Netlink",
+                "Nat", "MountApi")) {
+            assertTrue(node.body(), node.body().contains("\"" + field + "\""));
+        }
+        assertEquals(node.body(), "true", field(node.body(), "Netlink"));
+    }
+
+    @Test
     public void pythonFunctionRunsAndStaysWarm() {
         assertEquals(201, engine.deploy("py-hello", "python3", "index.handler", 3, "index.py", PYTHON_HELLO).statusCode());
         HttpResponse<String> first = engine.invoke("py-hello", "{\"name\":\"ann\"}");

@@ -3,58 +3,72 @@ package io.easyfaas.kernel.internal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.easyfaas.api.kernel.CgroupService;
 import io.easyfaas.api.kernel.HostCapabilities;
+import io.easyfaas.kernel.internal.cgroup.CgroupDrivers;
 
-/** Reads what isolation the host offers from /proc and /sys; no side effects. */
+/** Finds what isolation the host offers: reads /proc and /sys, and asks {@link LiveChecks} what it must try. */
 final class HostProbe {
-    /** Controllers a sandbox needs, in the order they are reported. */
-    static final List<String> SANDBOX_CONTROLLERS = List.of("memory", "cpu", "cpuacct", "pids", "freezer");
+    /** Namespace kinds a sandbox uses, in the order they are reported. */
+    static final List<String> SANDBOX_NAMESPACES = List.of("cgroup", "ipc", "mnt", "net", "pid", "uts");
+    private static final Pattern RELEASE = Pattern.compile("(\\d+)\\.(\\d+).*");
+
+    /** The checks that act on the kernel rather than read files; tests substitute them. */
+    interface LiveChecks {
+        boolean canCreateNamespace(String kind);
+
+        boolean netlink();
+
+        boolean nat();
+    }
 
     private final Path proc;
     private final Path cgroupRoot;
+    private final LiveChecks checks;
 
-    HostProbe(Path proc, Path cgroupRoot) {
+    HostProbe(Path proc, Path cgroupRoot, LiveChecks checks) {
         this.proc = proc;
         this.cgroupRoot = cgroupRoot;
+        this.checks = checks;
     }
 
     HostCapabilities probe(int effectiveUid) {
-        String[] cgroups = cgroups();
+        String release = readFirstLine(proc.resolve("sys/kernel/osrelease"));
+        Optional<CgroupService> cgroups = CgroupDrivers.probe(cgroupRoot);
         return new HostCapabilities(
-                readFirstLine(proc.resolve("sys/kernel/osrelease")),
+                release,
                 effectiveUid,
                 effectiveUid == 0,
-                cgroups[0],
-                cgroups[1].isEmpty() ? List.of() : List.of(cgroups[1].split(" ")),
-                namespaces());
-    }
-
-    /** {version, space-separated controllers}; v2 only when the unified hierarchy is the root. */
-    private String[] cgroups() {
-        Path unifiedControllers = cgroupRoot.resolve("cgroup.controllers");
-        if (Files.isRegularFile(unifiedControllers)) {
-            List<String> available = List.of(readFirstLine(unifiedControllers).split("\\s+"));
-            return new String[] {"v2", String.join(" ", SANDBOX_CONTROLLERS.stream().filter(available::contains).toList())};
-        }
-        List<String> v1 = new ArrayList<>();
-        for (String controller : SANDBOX_CONTROLLERS) {
-            if (Files.isDirectory(cgroupRoot.resolve(controller))) {
-                v1.add(controller);
-            }
-        }
-        return v1.isEmpty() ? new String[] {"none", ""} : new String[] {"v1", String.join(" ", v1)};
+                cgroups.map(CgroupService::version).orElse("none"),
+                cgroups.map(CgroupService::controllers).orElse(List.of()),
+                namespaces(),
+                checks.netlink(),
+                checks.nat(),
+                atLeast(release, 5, 2));
     }
 
     private List<String> namespaces() {
         try (Stream<Path> entries = Files.list(proc.resolve("self/ns"))) {
-            return entries.map(p -> p.getFileName().toString()).sorted().toList();
+            List<String> present = entries.map(p -> p.getFileName().toString()).toList();
+            return SANDBOX_NAMESPACES.stream().filter(present::contains).filter(checks::canCreateNamespace).toList();
         } catch (IOException e) {
             return List.of();
         }
+    }
+
+    static boolean atLeast(String release, int major, int minor) {
+        Matcher version = RELEASE.matcher(release);
+        if (!version.matches()) {
+            return false;
+        }
+        int actualMajor = Integer.parseInt(version.group(1));
+        return actualMajor > major || actualMajor == major && Integer.parseInt(version.group(2)) >= minor;
     }
 
     private static String readFirstLine(Path file) {

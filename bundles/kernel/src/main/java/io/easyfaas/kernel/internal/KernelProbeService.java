@@ -19,12 +19,17 @@ public class KernelProbeService implements KernelProbe {
 
     @Activate
     public KernelProbeService() {
-        capabilities = new HostProbe(Path.of("/proc"), Path.of("/sys/fs/cgroup")).probe(LibC.INSTANCE.geteuid());
-        LOG.info("Host: kernel {}, uid {}, cgroup {} {}, namespaces {}", capabilities.kernelRelease(),
-                capabilities.effectiveUid(), capabilities.cgroupVersion(), capabilities.cgroupControllers(),
-                capabilities.namespaces());
+        capabilities = new HostProbe(Path.of("/proc"), Path.of("/sys/fs/cgroup"), new KernelChecks()).probe(LibC.INSTANCE.geteuid());
+        LOG.info("Host: kernel {}, uid {}, cgroup {} {}, namespaces {}, netlink {}, egress NAT {}, mount API {}",
+                capabilities.kernelRelease(), capabilities.effectiveUid(), capabilities.cgroupVersion(),
+                capabilities.cgroupControllers(), capabilities.namespaces(), capabilities.netlink(), capabilities.nat(),
+                capabilities.mountApi());
         if (!capabilities.root()) {
             LOG.warn("Not running as root: sandboxes cannot be isolated by namespaces and cgroups on this host");
+        }
+        if (!capabilities.nat()) {
+            LOG.warn("Egress NAT is unavailable (nftables not installed, or the kernel lacks nf_tables NAT):"
+                    + " sandboxes in bridge mode cannot reach beyond the host");
         }
     }
 

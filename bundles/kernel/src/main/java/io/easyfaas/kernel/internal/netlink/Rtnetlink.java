@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
@@ -29,6 +30,7 @@ public final class Rtnetlink implements AutoCloseable {
     private static final int NETLINK_ROUTE = 0;
     private static final int O_RDONLY_CLOEXEC = 0x80000;
     private static final int CLONE_NEWNET = 0x40000000;
+    private static final int ENODEV = 19;
 
     private static final int NLMSG_ERROR = 2;
     private static final int NLMSG_DONE = 3;
@@ -96,7 +98,7 @@ public final class Rtnetlink implements AutoCloseable {
             try {
                 joinNetns(pid);
                 client.complete(open());
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 client.completeExceptionally(e);
             }
         }, "easyfaas-netns-" + pid);
@@ -104,6 +106,9 @@ public final class Rtnetlink implements AutoCloseable {
         try {
             return client.get();
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
             throw (RuntimeException) e.getCause();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -142,6 +147,18 @@ public final class Rtnetlink implements AutoCloseable {
         List<ByteBuffer> replies = request("get link " + name,
                 new NetlinkMessage(RTM_GETLINK, ACKED).ifinfo(AF_UNSPEC, 0, 0, 0).attribute(IFLA_IFNAME, name));
         return parseLink(replies.get(0));
+    }
+
+    /** The link called {@code name}, empty when there is none. */
+    public Optional<Link> findLink(String name) {
+        try {
+            return Optional.of(link(name));
+        } catch (KernelException e) {
+            if (e.errno() == ENODEV) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     public int linkIndex(String name) {

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -67,10 +65,8 @@ class RtnetlinkTest {
 
     @Test
     void configuresAVethEndInTheNetnsOfAnotherProcess() throws Exception {
-        Process sandbox = new ProcessBuilder("/usr/bin/unshare", "--net", "/bin/sleep", "60").start();
-        try {
-            int pid = (int) sandbox.pid();
-            awaitOwnNetns(pid);
+        try (NetnsProcess sandbox = NetnsProcess.start()) {
+            int pid = sandbox.pid();
             inNewNetns(rtnetlink -> {
                 rtnetlink.createVethPair("veth-out", "eth0", pid);
                 rtnetlink.createVethPair("veth-a", "moved0");
@@ -87,8 +83,6 @@ class RtnetlinkTest {
                 List<String> here = rtnetlink.links().stream().map(Link::name).toList();
                 assertTrue(here.contains("veth-out") && !here.contains("eth0") && !here.contains("moved0"), here.toString());
             });
-        } finally {
-            sandbox.destroyForcibly().waitFor();
         }
     }
 
@@ -98,6 +92,7 @@ class RtnetlinkTest {
             KernelException unknown = assertThrows(KernelException.class, () -> rtnetlink.link("nosuch0"));
             assertEquals(ENODEV, unknown.errno());
             assertTrue(unknown.getMessage().contains("get link nosuch0"), unknown.getMessage());
+            assertTrue(rtnetlink.findLink("nosuch0").isEmpty());
 
             KernelException duplicate = assertThrows(KernelException.class, () -> rtnetlink.createBridge("lo"));
             assertTrue(duplicate.getMessage().contains("create bridge lo"), duplicate.getMessage());
@@ -130,21 +125,6 @@ class RtnetlinkTest {
             }
             throw (Exception) e.getCause();
         }
-    }
-
-    /** {@code unshare --net} has made its namespace once /proc shows one unlike ours. */
-    static void awaitOwnNetns(int pid) throws Exception {
-        Path ours = Path.of("/proc/self/ns/net");
-        Path theirs = Path.of("/proc/" + pid + "/ns/net");
-        for (int i = 0; i < 500; i++) {
-            if (Files.exists(theirs)
-                    && !Files.readSymbolicLink(theirs).equals(Files.readSymbolicLink(ours))
-                    && Files.readString(Path.of("/proc/" + pid + "/comm")).startsWith("sleep")) {
-                return;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("process " + pid + " never ran sleep in its own network namespace");
     }
 
     @FunctionalInterface
