@@ -48,6 +48,7 @@ public class ProcessSandboxManager implements SandboxManager {
     }
 
     private final Config config;
+    private final FunctionLogStore logs;
     private final SandboxDirectories directories;
     private final ChannelReactor reactor;
     private final ObjectMapper json = new ObjectMapper();
@@ -55,8 +56,9 @@ public class ProcessSandboxManager implements SandboxManager {
     private final Set<ProcessSandbox> live = ConcurrentHashMap.newKeySet();
 
     @Activate
-    public ProcessSandboxManager(Config config) throws IOException {
+    public ProcessSandboxManager(Config config, @Reference FunctionLogStore logs) throws IOException {
         this.config = config;
+        this.logs = logs;
         directories = new SandboxDirectories(Path.of(config.data_dir()));
         directories.reclaim();
         reactor = new ChannelReactor("easyfaas-sandbox-channels");
@@ -88,7 +90,7 @@ public class ProcessSandboxManager implements SandboxManager {
                     "Runtime " + runtime + " is not installed; installed runtimes: " + runtimes()));
         }
         String id = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
-        ProcessSandbox sandbox = new ProcessSandbox(id, runtime, directories, json, live::remove);
+        ProcessSandbox sandbox = new ProcessSandbox(id, runtime, directories, json, live::remove, logs);
         live.add(sandbox);
         return sandbox.start(adapter.command(runtime, adapter.bootstrapDirectory()), reactor,
                 config.max_frame_bytes(), config.start_timeout_millis());
