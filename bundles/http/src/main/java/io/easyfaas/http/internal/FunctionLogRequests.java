@@ -1,5 +1,6 @@
 package io.easyfaas.http.internal;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -13,11 +14,15 @@ import io.easyfaas.api.logs.LogEntry;
 import io.easyfaas.api.logs.LogPage;
 import io.easyfaas.api.logs.LogQuery;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
 
 /**
  * {@code GET /v1/functions/{name}/logs?requestId=&since=&until=&limit=}: the query from the
  * request (times as epoch milliseconds or ISO-8601), the page as
- * {@code {"Events":[{"Timestamp","RequestId","Message"}],"NextSince"}}.
+ * {@code {"Events":[{"Timestamp","RequestId","Message"}],"NextSince"}}, or, for a client that
+ * accepts {@code text/plain} and not JSON, as lines {@code <Timestamp>\t<RequestId>\t<Message>}
+ * with the next {@code since} in {@code X-easyfaas-Log-Next-Since}.
  */
 final class FunctionLogRequests {
     static final int DEFAULT_LIMIT = 100;
@@ -35,6 +40,24 @@ final class FunctionLogRequests {
             throw FaasException.invalid("until " + until + " is before since " + since);
         }
         return new LogQuery(requestId, since, until, limit);
+    }
+
+    static final HttpString NEXT_SINCE = HttpString.tryFromString("X-easyfaas-Log-Next-Since");
+
+    static void send(HttpServerExchange exchange, Exchanges exchanges, LogPage page) {
+        String accept = exchange.getRequestHeaders().getFirst(Headers.ACCEPT);
+        if (accept == null || !accept.contains("text/plain") || accept.contains("json")) {
+            exchanges.sendJson(exchange, 200, body(page));
+            return;
+        }
+        StringBuilder text = new StringBuilder();
+        for (LogEntry entry : page.entries()) {
+            text.append(entry.time()).append('\t').append(entry.requestId()).append('\t').append(entry.message()).append('\n');
+        }
+        if (page.next() != null) {
+            exchange.getResponseHeaders().put(NEXT_SINCE, page.next().toString());
+        }
+        Exchanges.send(exchange, 200, "text/plain; charset=utf-8", text.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     static Map<String, Object> body(LogPage page) {

@@ -131,8 +131,7 @@ public class HttpGateway {
                 .put("/v1/functions/{name}/configuration", ex -> management(ex, (e, body) ->
                         exchanges.sendJson(e, 200, registry.updateConfiguration(name(e), requests.configuration(body, name(e))))))
                 .get("/v1/functions/{name}/logs", ex -> ex.dispatch(ex.getConnection().getWorker(), () -> guarded(ex, () ->
-                        exchanges.sendJson(ex, 200, FunctionLogRequests.body(
-                                logs.read(existing(name(ex)).functionName(), FunctionLogRequests.query(ex)))))))
+                        FunctionLogRequests.send(ex, exchanges, logs.read(existing(name(ex)).functionName(), FunctionLogRequests.query(ex))))))
                 .delete("/v1/functions/{name}", ex -> ex.dispatch(() -> guarded(ex, () -> {
                     registry.delete(name(ex));
                     ex.setStatusCode(204);
