@@ -23,6 +23,7 @@ import importlib  # noqa: E402 (the imports below are the bootstrap's own; see g
 import importlib.machinery  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import socket  # noqa: E402
 import struct  # noqa: E402
 import threading  # noqa: E402
@@ -32,6 +33,7 @@ import traceback  # noqa: E402
 _BOOTSTRAP_MODULES = frozenset(sys.modules) - _STARTUP_MODULES
 
 PREFIX = struct.Struct(">II")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # pairs were joined when the JSON was read
 EMPTY = b""
 
 
@@ -90,8 +92,9 @@ def _json_default(o):
 def to_json(result):
     try:
         return json.dumps(result, ensure_ascii=False, allow_nan=False, default=_json_default).encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: let json escape them
-        return json.dumps(result, allow_nan=False, default=_json_default).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates, which UTF-8 cannot carry: escape just those
+        text = json.dumps(result, ensure_ascii=False, allow_nan=False, default=_json_default)
+        return LONE_SURROGATE.sub(lambda m: "\\u%04x" % ord(m.group()), text).encode("utf-8")
 
 
 class Connection(object):

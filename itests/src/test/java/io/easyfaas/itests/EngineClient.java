@@ -45,6 +45,16 @@ final class EngineClient {
         return post("/v1/functions/" + function + "/invocations", event);
     }
 
+    /** Invokes with extra request headers given as name/value pairs. */
+    HttpResponse<String> invoke(String function, String event, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/v1/functions/" + function + "/invocations"))
+                .POST(HttpRequest.BodyPublishers.ofString(event));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return send(request);
+    }
+
     /** Creates a function; the zip is given as name/content pairs. */
     HttpResponse<String> deploy(String name, String runtime, String handler, int timeout, String... files) {
         return post("/v1/functions", "{\"FunctionName\":\"" + name + "\",\"Runtime\":\"" + runtime + "\",\"Handler\":\"" + handler

@@ -389,6 +389,8 @@ class Python3BootstrapTest {
         Frame reply = runtime.invoke("b", "{\"text\":\"a\\u0000b\\udfff c 😀\"}");
         assertFalse(reply.error(), reply::toString);
         assertEquals(Map.of("echo", "a\u0000b\udfff c 😀", "made", "nul\u0000 lone\ud800 ✓"), reply.payloadJson());
+        assertTrue(reply.payloadText().contains("😀") && reply.payloadText().contains("\\ud800"),
+                "UTF-8 text with only the lone surrogates escaped: " + reply.payloadText());
     }
 
     @Test
