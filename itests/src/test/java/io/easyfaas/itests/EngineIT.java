@@ -4,24 +4,16 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
-import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.options;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.junit.Before;
 import org.junit.Test;
@@ -56,31 +48,7 @@ public class EngineIT {
 
     @Configuration
     public Option[] config() throws IOException {
-        Path data = Files.createTempDirectory("easyfaas-it-data");
-        Path config = Files.createTempDirectory("easyfaas-it-config");
-        try (Stream<Path> files = Files.list(Path.of(System.getProperty("easyfaas.config.source", "../config")))) {
-            for (Path file : files.toList()) {
-                Files.copy(file, config.resolve(file.getFileName()));
-            }
-        }
-        Files.writeString(config.resolve("io.easyfaas.controller.cfg"), "max.sandboxes = " + MAX_SANDBOXES + "\n");
-        List<Option> options = new ArrayList<>(Distribution.bundles());
-        options.add(systemProperty("easyfaas.http.port").value(Integer.toString(freePort())));
-        options.add(systemProperty("easyfaas.data.dir").value(data.toString()));
-        options.add(systemProperty("felix.fileinstall.dir").value(config.toString()));
-        options.add(systemProperty("felix.fileinstall.noInitialDelay").value("true"));
-        options.add(systemProperty("felix.fileinstall.poll").value("500"));
-        options.add(frameworkStartLevel(Distribution.PLUGIN_START_LEVEL + 1));
-        options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
-        options.add(junitBundles());
-        options.add(cleanCaches());
-        return options(options.toArray(Option[]::new));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return Distribution.engine(Map.of("io.easyfaas.controller.cfg", "max.sandboxes = " + MAX_SANDBOXES + "\n"));
     }
 
     @Before
