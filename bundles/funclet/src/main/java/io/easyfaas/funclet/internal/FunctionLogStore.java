@@ -1,9 +1,14 @@
 package io.easyfaas.funclet.internal;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -190,12 +195,28 @@ public class FunctionLogStore implements FunctionLogs {
             }
         }
 
-        /** Reads the files oldest first; the monitor keeps rotation from moving them meanwhile. */
-        synchronized LogPage read(LogQuery query) {
-            ArrayDeque<LogEntry> kept = new ArrayDeque<>();
-            boolean tail = query.since() == null;
-            for (int generation = files - 1; generation >= 0; generation--) {
-                try (BufferedReader reader = Files.newBufferedReader(file(generation), StandardCharsets.UTF_8)) {
+        /**
+         * Reads the files oldest first. The files are opened and measured under the monitor, then
+         * read without it, so that writers (the sandboxes' reactor) never wait for a reader:
+         * rotation renames files but open handles keep reading what they opened.
+         */
+        LogPage read(LogQuery query) {
+            List<InputStream> snapshot = new ArrayList<>();
+            try {
+                synchronized (this) {
+                    for (int generation = files - 1; generation >= 0; generation--) {
+                        try {
+                            FileChannel channel = FileChannel.open(file(generation), StandardOpenOption.READ);
+                            snapshot.add(upTo(channel.size(), Channels.newInputStream(channel)));
+                        } catch (NoSuchFileException e) {
+                            // not rotated that far yet
+                        }
+                    }
+                }
+                ArrayDeque<LogEntry> kept = new ArrayDeque<>();
+                boolean tail = query.since() == null;
+                for (InputStream in : snapshot) {
+                    BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
                     String line;
                     while ((line = reader.readLine()) != null) {
                         LogEntry entry = parse(line);
@@ -211,19 +232,52 @@ public class FunctionLogStore implements FunctionLogs {
                             kept.removeFirst();
                         }
                     }
-                } catch (NoSuchFileException e) {
-                    // not rotated that far yet
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                }
+                return page(kept, query);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                for (InputStream in : snapshot) {
+                    try {
+                        in.close();
+                    } catch (IOException e) {
+                        // read-only
+                    }
                 }
             }
-            return page(kept, query);
         }
 
         private LogPage page(ArrayDeque<LogEntry> entries, LogQuery query) {
             Instant next = entries.isEmpty() ? query.since() : entries.getLast().time().plus(1, ChronoUnit.MICROS);
             return new LogPage(List.copyOf(entries), next);
         }
+    }
+
+    /** The first {@code limit} bytes of {@code in}: what was written when it was opened, never a line half-written since. */
+    private static InputStream upTo(long limit, InputStream in) {
+        return new BufferedInputStream(new FilterInputStream(in) {
+            private long left = limit;
+
+            @Override
+            public int read() throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int b = super.read();
+                left -= b < 0 ? 0 : 1;
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = super.read(buffer, offset, (int) Math.min(length, left));
+                left -= Math.max(n, 0);
+                return n;
+            }
+        }, 64 * 1024);
     }
 
     private static boolean matches(LogEntry entry, LogQuery query) {

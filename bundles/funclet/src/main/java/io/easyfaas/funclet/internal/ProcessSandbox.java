@@ -188,7 +188,7 @@ final class ProcessSandbox implements Sandbox {
         }
         CallLog callLog = CallLog.start(logs, current.functionName(), current.version(), requestId);
         if (callLogs.putIfAbsent(requestId, callLog) != null) {
-            return CompletableFuture.failedFuture(FaasException.invalid("Request id " + requestId + " is already in use by a call in flight"));
+            throw FaasException.invalid("Request id " + requestId + " is already in use by a call in flight");
         }
         long started = System.nanoTime();
         return call(requestId, new InvokeHeader("invoke", requestId, deadlineEpochMillis), event)
