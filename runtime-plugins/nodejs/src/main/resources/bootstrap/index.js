@@ -14,6 +14,7 @@
  * As in Lambda, a callback's result is held back until the event loop is empty (timers and
  * I/O the handler started have run) unless the handler sets
  * context.callbackWaitsForEmptyEventLoop = false; returned promises answer when they settle.
+ * With calls overlapping in one sandbox, "empty" includes the other calls' pending work.
  *
  * Output written to process.stdout / process.stderr (console.* included) while a call runs, or
  * in timers and promises the call started, is tagged with that call's request id through
