@@ -333,6 +333,12 @@ public class ConformanceIT {
         assertTrue("the newest two", limited.contains("\"Message\":\"END RequestId: " + ids.get(2) + "\""));
         assertEquals(0, count(engine.get("/v1/functions/p-logs/logs?until=" + before).body(), "\"RequestId\""));
 
+        HttpResponse<String> text = engine.get("/v1/functions/p-logs/logs?limit=1", "Accept", "text/plain");
+        assertTrue(text.body(), text.body().matches("\\S+Z\t" + Pattern.quote(ids.get(2)) + "\tREPORT RequestId: [^\n]+\n"));
+        String next = text.headers().firstValue("X-easyfaas-Log-Next-Since").orElseThrow();
+        assertEquals("nothing after the newest line", "",
+                engine.get("/v1/functions/p-logs/logs?since=" + next, "Accept", "text/plain").body());
+
         assertEquals(404, engine.get("/v1/functions/no-such-function/logs").statusCode());
         assertEquals(400, engine.get("/v1/functions/p-logs/logs?since=yesterday").statusCode());
         assertEquals(400, engine.get("/v1/functions/p-logs/logs?limit=0").statusCode());

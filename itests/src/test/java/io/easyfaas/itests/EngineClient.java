@@ -25,6 +25,15 @@ final class EngineClient {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
+    /** A GET with request headers given as name/value pairs. */
+    HttpResponse<String> get(String path, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).GET();
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return send(request);
+    }
+
     HttpResponse<String> delete(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
     }
