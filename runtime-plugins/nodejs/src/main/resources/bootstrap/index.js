@@ -11,11 +11,22 @@
  *   - callback(err, result), context.succeed(result), context.fail(err), context.done(err, result),
  *   - returning a value other than undefined,
  *   - returning undefined when it declares fewer than two parameters (it cannot call back).
+ * As in Lambda, a callback's result is held back until the event loop is empty (timers and
+ * I/O the handler started have run) unless the handler sets
+ * context.callbackWaitsForEmptyEventLoop = false; returned promises answer when they settle.
+ * With calls overlapping in one sandbox, "empty" includes the other calls' pending work.
+ *
+ * Output written to process.stdout / process.stderr (console.* included) while a call runs, or
+ * in timers and promises the call started, is tagged with that call's request id through
+ * AsyncLocalStorage and sent to the engine as {"type":"log","id":<request id>} frames, batched
+ * per turn of the event loop and always ahead of the call's result. Other output goes to the
+ * process's own stdout/stderr (the sandbox's output file).
  * Kept to syntax Node 12 understands.
  */
 const net = require('net');
 const path = require('path');
 const fs = require('fs');
+const { AsyncLocalStorage } = require('async_hooks');
 
 const PREFIX_BYTES = 8;
 const EMPTY = Buffer.alloc(0);
@@ -36,6 +47,7 @@ let functionVersion = '$LATEST';
 let memoryLimit = '128';
 let functionArn = '';
 const inflight = new Map(); // request id -> fail(err), for errors thrown outside any call
+const currentCall = new AsyncLocalStorage(); // the request id of the call the code runs for
 
 const socket = net.createConnection({ path: socketPath });
 socket.on('connect', function () {
@@ -103,7 +115,57 @@ function send(header, payload) {
 }
 
 function reply(id, error, payload) {
+  flushLogs(); // a call's log lines arrive before its result
   send({ type: 'result', id: id, error: error }, payload);
+}
+
+// ---- output tagged with the call it belongs to ----------------------------------------------
+
+const LOG_FLUSH_BYTES = 64 * 1024;
+const pendingLogs = new Map(); // request id -> Buffer[] not yet sent
+let pendingLogBytes = 0;
+let logFlushScheduled = false;
+
+function captureOutput(stream) {
+  const untagged = stream.write.bind(stream);
+  stream.write = function (chunk, encoding, done) {
+    const id = currentCall.getStore();
+    if (id === undefined) return untagged(chunk, encoding, done);
+    const bytes = typeof chunk === 'string'
+      ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8')
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    addLog(id, bytes);
+    const callback = typeof encoding === 'function' ? encoding : done;
+    if (typeof callback === 'function') process.nextTick(callback);
+    return true;
+  };
+}
+const writeDiagnostic = process.stderr.write.bind(process.stderr); // the bootstrap's own, untagged
+captureOutput(process.stdout);
+captureOutput(process.stderr);
+process.on('exit', flushLogs); // process.exit() in a handler: still deliver what it logged
+
+function addLog(id, bytes) {
+  let list = pendingLogs.get(id);
+  if (!list) pendingLogs.set(id, list = []);
+  list.push(Buffer.from(bytes)); // a copy: writers may reuse their buffers
+  pendingLogBytes += bytes.length;
+  if (pendingLogBytes >= LOG_FLUSH_BYTES) {
+    flushLogs();
+  } else if (!logFlushScheduled) {
+    logFlushScheduled = true;
+    currentCall.exit(function () { setImmediate(flushLogs); });
+  }
+}
+
+function flushLogs() {
+  logFlushScheduled = false;
+  if (pendingLogBytes === 0) return;
+  pendingLogs.forEach(function (list, id) {
+    send({ type: 'log', id: id }, list.length === 1 ? list[0] : Buffer.concat(list));
+  });
+  pendingLogs.clear();
+  pendingLogBytes = 0;
 }
 
 function replyError(id, errorPayload) {
@@ -115,7 +177,7 @@ function dispatch(headerBytes, payload) {
   try {
     header = JSON.parse(headerBytes.toString('utf8'));
   } catch (e) {
-    process.stderr.write('easyfaas bootstrap: unreadable frame header: ' + e.message + '\n');
+    writeDiagnostic('easyfaas bootstrap: unreadable frame header: ' + e.message + '\n');
     return;
   }
   if (header.type === 'invoke') {
@@ -123,7 +185,7 @@ function dispatch(headerBytes, payload) {
   } else if (header.type === 'init') {
     init(header);
   } else {
-    process.stderr.write('easyfaas bootstrap: ignoring frame of type ' + header.type + '\n');
+    writeDiagnostic('easyfaas bootstrap: ignoring frame of type ' + header.type + '\n');
   }
 }
 
@@ -309,6 +371,9 @@ function invoke(id, deadline, payload) {
     if (finished) return;
     finished = true;
     inflight.delete(id);
+    answer(err, result);
+  }
+  function answer(err, result) {
     if (err !== null && err !== undefined) {
       replyError(id, errorPayload(err));
       return;
@@ -324,7 +389,13 @@ function invoke(id, deadline, payload) {
     reply(id, false, Buffer.from(json === undefined ? 'null' : json));
   }
   function callback(err, result) {
-    finish(err, result);
+    if (finished || !context.callbackWaitsForEmptyEventLoop) {
+      finish(err, result);
+      return;
+    }
+    finished = true;
+    inflight.delete(id);
+    waitForEmptyEventLoop(function () { answer(err, result); });
   }
 
   const context = {
@@ -348,7 +419,7 @@ function invoke(id, deadline, payload) {
   inflight.set(id, finish);
   let returned;
   try {
-    returned = handler(event, context, callback);
+    returned = currentCall.run(id, handler, event, context, callback);
   } catch (e) {
     finish(e === undefined || e === null ? new Error(String(e)) : e);
     return;
@@ -365,11 +436,28 @@ function invoke(id, deadline, payload) {
   }
 }
 
+// Answers held back by callbacks are sent once nothing but the engine's socket keeps the event
+// loop alive: the socket is unreferenced meanwhile, so Node reports the empty loop (beforeExit).
+let heldAnswers = [];
+
+function waitForEmptyEventLoop(send) {
+  heldAnswers.push(send);
+  socket.unref();
+}
+
+process.on('beforeExit', function () {
+  if (heldAnswers.length === 0) return;
+  const answers = heldAnswers;
+  heldAnswers = [];
+  socket.ref();
+  answers.forEach(function (send) { send(); });
+});
+
 // ---- errors outside a call's own flow -------------------------------------------------------
 
 // Logged, never fatal. With exactly one call running the error is most likely its own: fail it.
 function stray(kind, err) {
-  process.stderr.write('easyfaas bootstrap: ' + kind + ': ' + (err && err.stack || err) + '\n');
+  writeDiagnostic('easyfaas bootstrap: ' + kind + ': ' + (err && err.stack || err) + '\n');
   if (inflight.size === 1) {
     inflight.values().next().value(err === undefined || err === null ? new Error(kind) : err);
   }

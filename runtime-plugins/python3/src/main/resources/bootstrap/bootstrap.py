@@ -8,17 +8,32 @@ of io.easyfaas.api.runtime.RuntimeProtocol, one at a time:
 init imports the handler once; each invoke calls handler(event, context). Started as
 ``python3 -I -u bootstrap.py``; imports only modules that are cheap to load, to keep start fast.
 Python 3.7+.
+
+What a call writes to sys.stdout / sys.stderr (print, logging, tracebacks, the threads it uses)
+is tagged with its request id and sent to the engine as {"type":"log","id":<request id>} frames
+ahead of its result. Calls run one at a time, so the call running now is the one to tag with.
+Output outside calls (module-level code, native writes to fd 1/2) goes to the process's own
+stdout/stderr, the sandbox's output file.
 """
-import importlib
-import json
-import os
-import socket
-import struct
 import sys
-import time
-import traceback
+
+_STARTUP_MODULES = frozenset(sys.modules)  # what plain ``python3`` has loaded before user code
+
+import importlib  # noqa: E402 (the imports below are the bootstrap's own; see give_way_to)
+import importlib.machinery  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import socket  # noqa: E402
+import struct  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+
+_BOOTSTRAP_MODULES = frozenset(sys.modules) - _STARTUP_MODULES
 
 PREFIX = struct.Struct(">II")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # pairs were joined when the JSON was read
 EMPTY = b""
 
 
@@ -77,8 +92,9 @@ def _json_default(o):
 def to_json(result):
     try:
         return json.dumps(result, ensure_ascii=False, allow_nan=False, default=_json_default).encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: let json escape them
-        return json.dumps(result, allow_nan=False, default=_json_default).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates, which UTF-8 cannot carry: escape just those
+        text = json.dumps(result, ensure_ascii=False, allow_nan=False, default=_json_default)
+        return LONE_SURROGATE.sub(lambda m: "\\u%04x" % ord(m.group()), text).encode("utf-8")
 
 
 class Connection(object):
@@ -86,6 +102,7 @@ class Connection(object):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(path)
         self.rfile = self.sock.makefile("rb", buffering=65536)
+        self.send_lock = threading.Lock()  # user threads send log frames too
 
     def read_exactly(self, n):
         if n == 0:
@@ -102,10 +119,105 @@ class Connection(object):
 
     def send(self, header, payload):
         h = json.dumps(header).encode("utf-8")
-        self.sock.sendall(PREFIX.pack(len(h), len(payload)) + h + payload)
+        with self.send_lock:
+            self.sock.sendall(PREFIX.pack(len(h), len(payload)) + h + payload)
 
     def reply(self, request_id, error, payload):
         self.send({"type": "result", "id": request_id, "error": error}, payload)
+
+
+class CallLog(object):
+    """Output of the call running now, batched into log frames."""
+
+    FLUSH_BYTES = 64 * 1024
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.request_id = None  # the call running now, None between calls
+        self.lock = threading.Lock()
+        self.pending = []
+        self.pending_id = None
+        self.size = 0
+
+    def add(self, request_id, data):
+        with self.lock:
+            if self.pending_id != request_id:
+                self._flush()
+                self.pending_id = request_id
+            self.pending.append(data)
+            self.size += len(data)
+            if self.size >= self.FLUSH_BYTES:
+                self._flush()
+
+    def flush(self):
+        with self.lock:
+            self._flush()
+
+    def _flush(self):
+        if self.pending:
+            data, self.pending, self.size = b"".join(self.pending), [], 0
+            self.conn.send({"type": "log", "id": self.pending_id}, data)
+
+
+class CallOutput(object):
+    """Stands in for sys.stdout or sys.stderr: text written during a call goes to its log."""
+
+    def __init__(self, stream, log):
+        self._stream = stream
+        self._log = log
+        self.buffer = _CallOutputBytes(stream, log)
+
+    def write(self, text):
+        request_id = self._log.request_id
+        if request_id is None:
+            return self._stream.write(text)
+        self._log.add(request_id, str(text).encode("utf-8", "backslashreplace"))
+        return len(text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush(self):
+        if self._log.request_id is None:
+            self._stream.flush()
+
+    def __getattr__(self, name):  # encoding, fileno, isatty, ...: the real stream's
+        return getattr(self._stream, name)
+
+
+class _CallOutputBytes(object):
+    """sys.stdout.buffer for code that writes bytes."""
+
+    def __init__(self, stream, log):
+        self._stream = stream
+        self._log = log
+
+    def write(self, data):
+        request_id = self._log.request_id
+        if request_id is None:
+            return self._stream.buffer.write(data)
+        self._log.add(request_id, bytes(data))
+        return len(data)
+
+    def flush(self):
+        if self._log.request_id is None:
+            self._stream.buffer.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._stream.buffer, name)
+
+
+def give_way_to(directories):
+    """Forgets the bootstrap's own modules (json, socket, struct, ...) that the function's code
+    has a module of the same name for, so that its imports find its own as they would when its
+    code runs in plain ``python3``. The bootstrap keeps the module objects it already holds."""
+    finder = importlib.machinery.PathFinder
+    tops = {name.partition(".")[0] for name in _BOOTSTRAP_MODULES} - {"importlib"}
+    shadowed = {top for top in tops if finder.find_spec(top, directories) is not None}
+    for name in _BOOTSTRAP_MODULES:
+        if name.partition(".")[0] in shadowed:
+            sys.modules.pop(name, None)
 
 
 def load(header, function):
@@ -121,11 +233,11 @@ def load(header, function):
         os.environ.get("AWS_REGION", "local"), function.name,
         "" if function.version == "$LATEST" else ":" + function.version)
     os.chdir(code_directory)
-    sys.path.insert(0, code_directory)
     # -I ignores PYTHONPATH at start; honour the function's own, after its code
     extra = environment.get("PYTHONPATH")
-    if extra:
-        sys.path[1:1] = [p for p in str(extra).split(os.pathsep) if p]
+    user_path = [code_directory] + ([p for p in str(extra).split(os.pathsep) if p] if extra else [])
+    sys.path[0:0] = user_path
+    give_way_to(user_path)
 
     spec = str(header.get("handler") or "")
     module_path, dot, name = spec.rpartition(".")
@@ -163,8 +275,17 @@ def _syntax_trace(e):
     return ['  File "%s", line %s\n' % (e.filename, e.lineno)] + ([e.text] if e.text else [])
 
 
-def invoke(header, payload, function):
+def invoke(header, payload, function, log):
     request_id = header.get("id")
+    log.request_id = request_id
+    try:
+        return call(request_id, header, payload, function)
+    finally:
+        log.request_id = None
+        log.flush()  # ahead of the result
+
+
+def call(request_id, header, payload, function):
     if function.handler is None:
         return request_id, True, function.init_error or error_payload(
             "Runtime.NotInitialized", "invoke before init", [])
@@ -195,19 +316,22 @@ def main():
     conn.send({"type": "hello", "runtime": "python3", "pid": os.getpid(),
                "version": "%d.%d.%d" % sys.version_info[:3]}, EMPTY)
     function = Function()
+    log = CallLog(conn)
+    sys.stdout = CallOutput(sys.stdout, log)
+    sys.stderr = CallOutput(sys.stderr, log)
     while True:
         try:
-            serve(conn, function)
+            serve(conn, function, log)
         except (EOFError, ConnectionError):
             return 0
 
 
-def serve(conn, function):
+def serve(conn, function, log):
     """Reads one frame and answers it."""
     header, payload = conn.receive()
     kind = header.get("type")
     if kind == "invoke":
-        request_id, error, reply = invoke(header, payload, function)
+        request_id, error, reply = invoke(header, payload, function, log)
         conn.reply(request_id, error, reply)
     elif kind == "init":
         if function.initialized:

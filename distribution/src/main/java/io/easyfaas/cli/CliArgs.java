@@ -16,10 +16,11 @@ final class CliArgs {
 
     /** Options that take a value. Repeating one keeps every value (used by {@code --env}). */
     static final Set<String> VALUE_OPTIONS = Set.of(
-            "url", "runtime", "handler", "code", "memory", "timeout", "description", "env", "data");
+            "url", "runtime", "handler", "code", "memory", "timeout", "description", "env", "data",
+            "request-id", "since", "limit");
 
     /** Options without a value. */
-    static final Set<String> FLAG_OPTIONS = Set.of("help", "verbose", "version");
+    static final Set<String> FLAG_OPTIONS = Set.of("help", "verbose", "version", "follow", "log");
 
     private static final Map<String, String> SHORT = Map.of("-h", "help", "-v", "verbose");
 

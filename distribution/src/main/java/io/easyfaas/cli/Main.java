@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code easyfaas}: the command-line client of the engine's HTTP API.
@@ -30,6 +31,10 @@ public final class Main {
 
     static final String DEFAULT_URL = "http://127.0.0.1:8899";
     static final String FUNCTION_ERROR_HEADER = "X-easyfaas-Function-Error";
+    static final String LOG_RESULT_HEADER = "X-easyfaas-Log-Result";
+    static final String NEXT_SINCE_HEADER = "X-easyfaas-Log-Next-Since";
+    /** How often {@code logs --follow} asks for new lines. */
+    static final long FOLLOW_POLL_MILLIS = 1000;
 
     static final int OK = 0;
     static final int FUNCTION_ERROR = 1;
@@ -46,8 +51,12 @@ public final class Main {
               deploy NAME --runtime R --handler H --code DIR|ZIP|FILE
                     [--memory MB] [--timeout S] [--description D] [--env K=V]...
                     create or replace a function; a directory is zipped as it is
-              invoke NAME [--data JSON|@FILE|@-]
-                    call a function with a JSON event (default {}); prints its result
+              invoke NAME [--data JSON|@FILE|@-] [--log]
+                    call a function with a JSON event (default {}); prints its result, and
+                    with --log the end of the call's log on stderr
+              logs NAME [--follow] [--request-id ID] [--since TIME] [--limit N]
+                    print a function's log, the last 100 lines unless --limit says; TIME is
+                    epoch milliseconds or ISO-8601; --follow keeps printing new lines
               list  list functions
               get NAME
                     show a function's configuration
@@ -126,6 +135,7 @@ public final class Main {
             return switch (command) {
                 case "deploy" -> deploy(base, args);
                 case "invoke" -> invoke(base, args);
+                case "logs" -> logs(base, args);
                 case "list" -> list(base, args);
                 case "get" -> get(base, args);
                 case "delete" -> delete(base, args);
@@ -202,11 +212,16 @@ public final class Main {
     }
 
     private int invoke(String base, CliArgs args) throws UsageException, IOException, InterruptedException, Unreachable {
-        args.allowOnly("invoke", "data");
+        args.allowOnly("invoke", "data", "log");
         String name = args.operands("invoke", 1, "a function NAME").get(0);
         byte[] payload = payload(args.get("data"));
-        HttpResponse<byte[]> response = send(base, "POST", functionPath(name) + "/invocations", payload);
+        HttpResponse<byte[]> response = send(base, "POST", functionPath(name) + "/invocations", payload,
+                args.has("log") ? Map.of("Log-Type", "Tail") : Map.of());
         byte[] body = response.body();
+        Optional<String> log = response.headers().firstValue(LOG_RESULT_HEADER);
+        if (log.isPresent()) {
+            writeLine(err, Base64.getDecoder().decode(log.get()));
+        }
         if (response.headers().firstValue(FUNCTION_ERROR_HEADER).isPresent()) {
             writeLine(err, body);
             return FUNCTION_ERROR;
@@ -216,6 +231,37 @@ public final class Main {
         }
         writeLine(out, body);
         return OK;
+    }
+
+    private int logs(String base, CliArgs args)
+            throws UsageException, IOException, InterruptedException, Unreachable {
+        args.allowOnly("logs", "follow", "request-id", "since", "limit");
+        String path = functionPath(args.operands("logs", 1, "a function NAME").get(0)) + "/logs";
+        Integer limit = args.integer("limit", 1);
+        String since = args.get("since");
+        while (true) {
+            StringBuilder query = new StringBuilder();
+            addParameter(query, "requestId", args.get("request-id"));
+            addParameter(query, "since", since);
+            addParameter(query, "limit", limit == null ? null : limit.toString());
+            HttpResponse<byte[]> response = send(base, "GET", path + query, null, Map.of("Accept", "text/plain"));
+            if (response.statusCode() >= 400) {
+                return apiError(response);
+            }
+            out.write(response.body(), 0, response.body().length);
+            out.flush();
+            if (!args.has("follow")) {
+                return OK;
+            }
+            since = response.headers().firstValue(NEXT_SINCE_HEADER).orElse(since);
+            Thread.sleep(FOLLOW_POLL_MILLIS);
+        }
+    }
+
+    private static void addParameter(StringBuilder query, String name, String value) {
+        if (value != null) {
+            query.append(query.length() == 0 ? '?' : '&').append(name).append('=').append(encodeSegment(value));
+        }
     }
 
     private byte[] payload(String data) throws UsageException, IOException {
@@ -296,6 +342,12 @@ public final class Main {
 
     private HttpResponse<byte[]> send(String base, String method, String path, Object body)
             throws IOException, InterruptedException, Unreachable {
+        return send(base, method, path, body, Map.of());
+    }
+
+    /** Sends a request; {@code headers} add to or replace the defaults (Accept: JSON). */
+    private HttpResponse<byte[]> send(String base, String method, String path, Object body, Map<String, String> headers)
+            throws IOException, InterruptedException, Unreachable {
         if (http == null) {
             http = HttpClient.newBuilder()
                     .connectTimeout(Duration.ofSeconds(5))
@@ -316,6 +368,7 @@ public final class Main {
         if (body != null) {
             request.header("Content-Type", "application/json");
         }
+        headers.forEach(request::setHeader);
         if (verbose) {
             err.println("> " + method + " " + base + path);
         }

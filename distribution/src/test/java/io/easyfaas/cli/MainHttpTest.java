@@ -130,6 +130,53 @@ class MainHttpTest {
         assertTrue(out().contains("\"CodeSha256\": \"abc\""), out());
     }
 
+    /** Serves the logs route of function f from {@code replies} in turn, recording each query and Accept. */
+    List<String> logsRoute(List<Reply> replies) {
+        List<String> requests = new ArrayList<>();
+        server.createContext("/v1/functions/f/logs", exchange -> {
+            Reply r;
+            synchronized (requests) {
+                requests.add(exchange.getRequestURI().getRawQuery() + " " + exchange.getRequestHeaders().getFirst("Accept"));
+                r = replies.get(Math.min(requests.size(), replies.size()) - 1);
+            }
+            r.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
+            byte[] body = r.body().getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(r.status(), body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        return requests;
+    }
+
+    @Test
+    void logsPrintsTheLinesTheEngineSends() {
+        List<String> requests = logsRoute(List.of(new Reply(200, "2026-01-01T00:00:00Z\tr1\thello\n", Map.of())));
+        assertEquals(Main.OK, run("logs", "f", "--request-id", "r 1", "--limit", "5"));
+        assertEquals("2026-01-01T00:00:00Z\tr1\thello\n", out());
+        assertEquals(List.of("requestId=r%201&limit=5 text/plain"), requests);
+    }
+
+    @Test
+    void logsFollowAsksForWhatComesAfterTheLastPageUntilTheFunctionIsGone() {
+        List<String> requests = logsRoute(List.of(
+                new Reply(200, "t1\tr1\tfirst\n", Map.of(Main.NEXT_SINCE_HEADER, "2026-01-01T00:00:00.000001Z")),
+                new Reply(404, "{\"Code\":\"ResourceNotFoundException\"}", Map.of())));
+        assertEquals(Main.API_ERROR, run("logs", "f", "--follow"));
+        assertEquals("t1\tr1\tfirst\n", out());
+        assertEquals(List.of("null text/plain", "since=2026-01-01T00%3A00%3A00.000001Z text/plain"), requests);
+        assertTrue(err().contains("ResourceNotFoundException"), err());
+    }
+
+    @Test
+    void invokeWithLogPrintsTheLogTailOnStderr() {
+        String log = "START RequestId: r Version: $LATEST\nEND RequestId: r\n";
+        reply = new Reply(200, "\"ok\"", Map.of(Main.LOG_RESULT_HEADER,
+                Base64.getEncoder().encodeToString(log.getBytes(StandardCharsets.UTF_8))));
+        assertEquals(Main.OK, run("invoke", "f", "--log"));
+        assertEquals("\"ok\"\n", out());
+        assertEquals(log, err());
+    }
+
     @Test
     void deployLeavesOutWhatWasNotGiven() throws Exception {
         Path file = tmp.resolve("main.py");

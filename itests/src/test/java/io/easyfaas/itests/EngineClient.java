@@ -25,6 +25,15 @@ final class EngineClient {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
+    /** A GET with request headers given as name/value pairs. */
+    HttpResponse<String> get(String path, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).GET();
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return send(request);
+    }
+
     HttpResponse<String> delete(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
     }
@@ -43,6 +52,16 @@ final class EngineClient {
 
     HttpResponse<String> invoke(String function, String event) {
         return post("/v1/functions/" + function + "/invocations", event);
+    }
+
+    /** Invokes with extra request headers given as name/value pairs. */
+    HttpResponse<String> invoke(String function, String event, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/v1/functions/" + function + "/invocations"))
+                .POST(HttpRequest.BodyPublishers.ofString(event));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return send(request);
     }
 
     /** Creates a function; the zip is given as name/content pairs. */

@@ -48,7 +48,7 @@ public class EngineIT {
 
     @Configuration
     public Option[] config() throws IOException {
-        return EngineOptions.withConfig(Map.of("io.easyfaas.controller.cfg", "max.sandboxes = " + MAX_SANDBOXES + "\n"));
+        return Distribution.engine(Map.of("io.easyfaas.controller.cfg", "max.sandboxes = " + MAX_SANDBOXES + "\n"));
     }
 
     @Before

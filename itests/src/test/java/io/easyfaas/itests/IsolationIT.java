@@ -54,7 +54,7 @@ public class IsolationIT {
 
     @Configuration
     public Option[] config() throws IOException {
-        return EngineOptions.withConfig(Map.of("io.easyfaas.funclet.cfg",
+        return Distribution.engine(Map.of("io.easyfaas.funclet.cfg",
                 "data.dir = ${easyfaas.data.dir}\nisolation = required\ntmp.size.mb = " + TMP_MB
                         + "\npids.max = " + PIDS_MAX + "\ncpu.millicores = " + CPU_MILLICORES + "\n"));
     }

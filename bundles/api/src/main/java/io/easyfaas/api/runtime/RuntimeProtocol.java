@@ -20,6 +20,12 @@ package io.easyfaas.api.runtime;
  * {@code {"type":"result","id":"<same id>","error":false}} and the handler's result as payload,
  * or {@code "error":true} and the payload {@code {"errorMessage","errorType","stackTrace"}}. An
  * {@code init} that succeeds answers an empty payload.</li>
+ * <li>Since 1.1: while a call runs, the bootstrap sends what the handler writes as
+ * {@code {"type":"log","id":"<request id>"}} frames whose payload is the raw output (UTF-8 text,
+ * any number of lines, a line may be split across frames). The id is the call the output belongs
+ * to, decided where it was written, so concurrent calls never mix. A call's log frames come
+ * before its {@code result}; frames for a call already answered are still kept in the
+ * function's log. Output not tied to a call goes to the process's stdout/stderr.</li>
  * </ol>
  */
 public final class RuntimeProtocol {
@@ -29,6 +35,9 @@ public final class RuntimeProtocol {
 
     /** The sandbox's id, for the bootstrap's own diagnostics. */
     public static final String SANDBOX_ID_ENV = "EASYFAAS_SANDBOX_ID";
+
+    /** Header {@code type} of a frame carrying a call's output (runtime to engine). */
+    public static final String LOG_TYPE = "log";
 
     /** Length of the frame prefix: two unsigned 32-bit integers. */
     public static final int PREFIX_BYTES = 8;

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -54,6 +55,10 @@ final class ProcessSandbox implements Sandbox {
     private final SandboxLayout layout;
     private final ProcessLauncher launcher;
     private final Cgroup cgroup;
+    private final FunctionLogStore logs;
+    /** Logs of the calls in flight, by request id. */
+    private final Map<String, CallLog> callLogs = new ConcurrentHashMap<>();
+    private volatile FunctionConfiguration function;
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     private volatile LaunchedProcess process;
     private volatile int memoryLimitMegabytes;
@@ -64,8 +69,9 @@ final class ProcessSandbox implements Sandbox {
      * @param cgroup the sandbox's own control group, or {@code null} where the host has none
      */
     ProcessSandbox(String id, String runtime, SandboxDirectories directories, ObjectMapper json,
-            Consumer<ProcessSandbox> onGone, SandboxLayout layout, ProcessLauncher launcher, Cgroup cgroup) {
+            Consumer<ProcessSandbox> onGone, SandboxLayout layout, ProcessLauncher launcher, Cgroup cgroup, FunctionLogStore logs) {
         this.id = id;
+        this.logs = logs;
         this.runtime = runtime;
         this.directories = directories;
         this.json = json;
@@ -139,7 +145,7 @@ final class ProcessSandbox implements Sandbox {
 
     private RuntimeConnection connect(SocketChannel channel, ChannelReactor reactor, int maxFrameBytes) {
         try {
-            connection = new RuntimeConnection(reactor, channel, json, maxFrameBytes, this::peerClosed);
+            connection = new RuntimeConnection(reactor, channel, json, maxFrameBytes, this::peerClosed, this::output);
             return connection;
         } catch (IOException e) {
             throw new CompletionException(e);
@@ -167,6 +173,29 @@ final class ProcessSandbox implements Sandbox {
         return runtime;
     }
 
+    /** Output the runtime sent for a call: into the call's log, or the function's if it ended. */
+    private void output(String requestId, byte[] bytes) {
+        CallLog callLog = callLogs.get(requestId);
+        FunctionConfiguration current = function;
+        if (callLog != null) {
+            callLog.output(bytes);
+        } else if (current != null) {
+            CallLog.late(logs, current.functionName(), requestId, bytes);
+        }
+    }
+
+    /**
+     * Peak memory the runtime has used so far, in bytes, for the REPORT line. A plain process's
+     * VmHWM for now; a sandbox with a cgroup answers the cgroup's peak.
+     */
+    long maxMemoryUsedBytes() {
+        if (cgroup != null) {
+            return cgroup.usage().memoryPeakBytes();
+        }
+        LaunchedProcess running = process;
+        return running == null ? 0 : ProcessMemory.peakResidentBytes(running.pid());
+    }
+
     @Override
     public CompletionStage<InvocationResult> initialize(FunctionConfiguration function, Path codeDirectory) {
         try {
@@ -181,6 +210,7 @@ final class ProcessSandbox implements Sandbox {
             return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE,
                     "Cannot prepare sandbox " + id + " for " + function.functionName() + ": " + e.getMessage(), e));
         }
+        this.function = function;
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("type", "init");
         header.put("id", INIT_ID);
@@ -196,7 +226,24 @@ final class ProcessSandbox implements Sandbox {
 
     @Override
     public CompletionStage<InvocationResult> invoke(String requestId, byte[] event, long deadlineEpochMillis) {
-        return call(requestId, new InvokeHeader("invoke", requestId, deadlineEpochMillis), event);
+        FunctionConfiguration current = function;
+        if (current == null) {
+            return call(requestId, new InvokeHeader("invoke", requestId, deadlineEpochMillis), event);
+        }
+        CallLog callLog = CallLog.start(logs, current.functionName(), current.version(), requestId);
+        if (callLogs.putIfAbsent(requestId, callLog) != null) {
+            throw FaasException.invalid("Request id " + requestId + " is already in use by a call in flight");
+        }
+        long started = System.nanoTime();
+        return call(requestId, new InvokeHeader("invoke", requestId, deadlineEpochMillis), event)
+                .whenComplete((result, failure) -> callLogs.remove(requestId))
+                .thenApply(result -> result.withLog(
+                        callLog.finish(result.durationNanos(), current.memorySize(), maxMemoryUsedBytes())))
+                .whenComplete((result, failure) -> {
+                    if (failure != null) {
+                        callLog.finish(System.nanoTime() - started, current.memorySize(), maxMemoryUsedBytes());
+                    }
+                });
     }
 
     /** The invoke header, as a record so Jackson writes it without a map per call. */

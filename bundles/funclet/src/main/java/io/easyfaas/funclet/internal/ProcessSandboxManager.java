@@ -78,6 +78,7 @@ public class ProcessSandboxManager implements SandboxManager {
     }
 
     private final Config config;
+    private final FunctionLogStore logs;
     private final SandboxDirectories directories;
     private final ChannelReactor reactor;
     private final ObjectMapper json = new ObjectMapper();
@@ -92,10 +93,11 @@ public class ProcessSandboxManager implements SandboxManager {
      */
     @Activate
     public ProcessSandboxManager(Config config, @Reference ProcessLauncher launcher, @Reference KernelProbe probe,
-            @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY) CgroupService cgroups)
-            throws IOException {
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY) CgroupService cgroups,
+            @Reference FunctionLogStore logs) throws IOException {
         this.config = config;
         this.launcher = launcher;
+        this.logs = logs;
         directories = new SandboxDirectories(Path.of(config.data_dir()));
         IsolationMode mode = IsolationMode.parse(config.isolation());
         HostCapabilities host = probe.capabilities();
@@ -168,7 +170,7 @@ public class ProcessSandboxManager implements SandboxManager {
             return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE,
                     "Cannot make a cgroup for a " + runtime + " sandbox: " + e.getMessage(), e));
         }
-        ProcessSandbox sandbox = new ProcessSandbox(id, runtime, directories, json, live::remove, layout, launcher, cgroup);
+        ProcessSandbox sandbox = new ProcessSandbox(id, runtime, directories, json, live::remove, layout, launcher, cgroup, logs);
         live.add(sandbox);
         return sandbox.start(adapter, reactor, config.max_frame_bytes(), config.start_timeout_millis());
     }

@@ -8,12 +8,14 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.easyfaas.api.FaasException;
 import io.easyfaas.api.runtime.RuntimeFrame;
+import io.easyfaas.api.runtime.RuntimeProtocol;
 import io.easyfaas.api.sandbox.SandboxExitedException;
 
 /**
@@ -41,16 +43,22 @@ final class RuntimeConnection implements ChannelReactor.Handler {
     private final CompletableFuture<JsonNode> hello = new CompletableFuture<>();
     private final CompletableFuture<SandboxExitedException> closed = new CompletableFuture<>();
     private final Runnable peerClosed;
+    private final BiConsumer<String, byte[]> output;
 
     /** Buffers not yet written; guarded by itself. */
     private final ArrayDeque<ByteBuffer> unwritten = new ArrayDeque<>();
     private volatile SelectionKey key;
 
-    /** @param peerClosed told when the runtime hangs up, so the owner can find out why and close */
+    /**
+     * @param peerClosed told when the runtime hangs up, so the owner can find out why and close
+     * @param output given each log frame's request id and output, on the reactor thread, before
+     *     the result of that call
+     */
     RuntimeConnection(ChannelReactor reactor, SocketChannel channel, ObjectMapper json, int maxFrameBytes,
-            Runnable peerClosed) throws IOException {
+            Runnable peerClosed, BiConsumer<String, byte[]> output) throws IOException {
         this.reactor = reactor;
         this.peerClosed = peerClosed;
+        this.output = output;
         this.channel = channel;
         this.json = json;
         this.decoder = new RuntimeFrame.Decoder(maxFrameBytes);
@@ -163,7 +171,9 @@ final class RuntimeConnection implements ChannelReactor.Handler {
             return;
         }
         String type = header.path("type").asText();
-        if ("hello".equals(type)) {
+        if (RuntimeProtocol.LOG_TYPE.equals(type)) {
+            output.accept(header.path("id").asText(), frame.payload());
+        } else if ("hello".equals(type)) {
             hello.complete(header);
         } else if ("result".equals(type)) {
             CompletableFuture<Reply> reply = pending.remove(header.path("id").asText());

@@ -18,6 +18,7 @@ import io.easyfaas.api.function.FunctionRegistry;
 import io.easyfaas.api.invoke.InvocationResult;
 import io.easyfaas.api.invoke.Invoker;
 import io.easyfaas.api.kernel.KernelProbe;
+import io.easyfaas.api.logs.FunctionLogs;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
@@ -70,6 +71,7 @@ public class HttpGateway {
     private final Invoker invoker;
     private final FunctionRegistry registry;
     private final KernelProbe kernel;
+    private final FunctionLogs logs;
     private final Exchanges exchanges;
     private final FunctionRequests requests;
     private final JsonFactory eventChecker = new JsonFactory();
@@ -78,11 +80,12 @@ public class HttpGateway {
 
     @Activate
     public HttpGateway(Config config, @Reference Xnio xnio, @Reference Invoker invoker,
-            @Reference FunctionRegistry registry, @Reference KernelProbe kernel) {
+            @Reference FunctionRegistry registry, @Reference KernelProbe kernel, @Reference FunctionLogs logs) {
         this.config = config;
         this.invoker = invoker;
         this.registry = registry;
         this.kernel = kernel;
+        this.logs = logs;
         ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.UPPER_CAMEL_CASE);
         this.exchanges = new Exchanges(json);
         this.requests = new FunctionRequests(json);
@@ -127,6 +130,8 @@ public class HttpGateway {
                         exchanges.sendJson(e, 200, registry.updateCode(name(e), requests.code(body)))))
                 .put("/v1/functions/{name}/configuration", ex -> management(ex, (e, body) ->
                         exchanges.sendJson(e, 200, registry.updateConfiguration(name(e), requests.configuration(body, name(e))))))
+                .get("/v1/functions/{name}/logs", ex -> ex.dispatch(ex.getConnection().getWorker(), () -> guarded(ex, () ->
+                        FunctionLogRequests.send(ex, exchanges, logs.read(existing(name(ex)).functionName(), FunctionLogRequests.query(ex))))))
                 .delete("/v1/functions/{name}", ex -> ex.dispatch(() -> guarded(ex, () -> {
                     registry.delete(name(ex));
                     ex.setStatusCode(204);
@@ -180,7 +185,7 @@ public class HttpGateway {
                         if (failure != null) {
                             exchanges.sendError(ex, failure);
                         } else {
-                            sendResult(ex, result);
+                            sendResult(ex, exchanges, result);
                         }
                     });
                 } catch (RuntimeException e) {
@@ -190,12 +195,12 @@ public class HttpGateway {
         });
     }
 
-    private static void sendResult(HttpServerExchange exchange, InvocationResult result) {
+    private static void sendResult(HttpServerExchange exchange, Exchanges exchanges, InvocationResult result) {
         exchange.getResponseHeaders().put(EXEC_TIME, String.format(Locale.ROOT, "%.3f", result.durationNanos() / 1e6));
         if (result.isFunctionError()) {
             exchange.getResponseHeaders().put(FUNCTION_ERROR, "Unhandled");
         }
-        Exchanges.send(exchange, 200, Exchanges.JSON_TYPE, result.payload());
+        InvocationLogs.send(exchange, exchanges, result);
     }
 
     /** The event must be one JSON value; the runtime gets it as it came. */

@@ -11,9 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +30,9 @@ import io.easyfaas.api.runtime.RuntimeProtocol;
  * {@link RuntimeProtocol} with it using {@link RuntimeFrame}.
  *
  * <p>Replies are read by a background thread into a queue, so several requests may be sent
- * before any reply is read; {@link #receive()} waits at most {@link #TIMEOUT}.
+ * before any reply is read; {@link #receive()} waits at most {@link #TIMEOUT}. {@code log} frames
+ * are not replies: they are collected per request id ({@link #log(String)}), and every frame's
+ * type and id is kept in arrival order ({@link #arrivals()}).
  */
 public final class RuntimeHarness implements AutoCloseable {
 
@@ -42,6 +46,8 @@ public final class RuntimeHarness implements AutoCloseable {
     private final SocketChannel channel;
     private final ServerSocketChannel server;
     private final LinkedBlockingQueue<Object> replies = new LinkedBlockingQueue<>();
+    private final Map<String, StringBuilder> logs = new ConcurrentHashMap<>();
+    private final List<String> arrivals = new ArrayList<>();
     private final Duration timeout = TIMEOUT;
     private final Frame hello;
     private final long helloNanos;
@@ -221,6 +227,24 @@ public final class RuntimeHarness implements AutoCloseable {
         return (Frame) next;
     }
 
+    /** The text of every {@code log} frame received so far for {@code requestId}, in order. */
+    public String log(String requestId) {
+        StringBuilder text = logs.get(requestId);
+        if (text == null) {
+            return "";
+        }
+        synchronized (text) {
+            return text.toString();
+        }
+    }
+
+    /** Every frame received so far as {@code "<type> <id>"}, in arrival order. */
+    public List<String> arrivals() {
+        synchronized (arrivals) {
+            return List.copyOf(arrivals);
+        }
+    }
+
     /** Closes the engine's end of the connection, as an engine going away would; the process is left alone. */
     public void disconnect() throws IOException {
         channel.close();
@@ -265,11 +289,25 @@ public final class RuntimeHarness implements AutoCloseable {
                     return;
                 }
                 buffer.flip();
-                decoder.feed(buffer, frame -> replies.add(new Frame(
+                decoder.feed(buffer, frame -> accept(new Frame(
                         Json.object(new String(frame.header(), StandardCharsets.UTF_8)), frame.payload())));
             }
         } catch (IOException | RuntimeException e) {
             replies.add(e instanceof IOException io ? io : new IOException(e));
+        }
+    }
+
+    private void accept(Frame frame) {
+        synchronized (arrivals) {
+            arrivals.add(frame.type() + " " + frame.id());
+        }
+        if ("log".equals(frame.type())) {
+            StringBuilder text = logs.computeIfAbsent(frame.id(), id -> new StringBuilder());
+            synchronized (text) {
+                text.append(frame.payloadText());
+            }
+        } else {
+            replies.add(frame);
         }
     }
 

@@ -2,6 +2,7 @@ package io.easyfaas.runtime.nodejs.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -337,11 +338,116 @@ class NodejsBootstrapTest {
     }
 
     @Test
-    void consoleOutputGoesToStdout() throws IOException {
-        write("index.js", "exports.handler = async () => { console.log('logged by user'); return 1; };\n");
+    void everyKindOfOutputDuringACallIsThatCallsLog() throws IOException {
+        write("index.js", "exports.handler = async () => {\n"
+                + "  console.log('log line'); console.info('info line'); console.warn('warn line');\n"
+                + "  console.error('error line'); process.stdout.write('stdout write\\n');\n"
+                + "  process.stderr.write(Buffer.from('stderr bytes ✓\\n'));\n  return 1;\n};\n");
         initOk("index.handler");
         invokeOk("a", "{}");
-        assertTrue(runtime.stdout().contains("logged by user"));
+        assertEquals("log line\ninfo line\nwarn line\nerror line\nstdout write\nstderr bytes ✓\n", runtime.log("a"));
+        assertFalse(runtime.stdout().contains("log line"), "not in the sandbox's own output");
+    }
+
+    @Test
+    void outputOutsideCallsGoesToTheProcessOutput() throws IOException {
+        write("index.js", "console.log('loading the module');\nexports.handler = async () => 1;\n");
+        initOk("index.handler");
+        invokeOk("a", "{}");
+        assertTrue(runtime.stdout().contains("loading the module"));
+        assertEquals("", runtime.log("a"));
+    }
+
+    @Test
+    void concurrentCallsKeepTheirOwnLines() throws IOException {
+        write("index.js", "const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));\n"
+                + "exports.handler = async (event) => {\n"
+                + "  for (let i = 0; i < 5; i++) {\n"
+                + "    console.log(event.name + ' line ' + i);\n    await sleep(event.pause);\n  }\n"
+                + "  return event.name;\n};\n");
+        initOk("index.handler");
+        long deadline = System.currentTimeMillis() + 5000;
+        runtime.sendInvoke("one", "{\"name\":\"one\",\"pause\":20}".getBytes(StandardCharsets.UTF_8), deadline);
+        runtime.sendInvoke("two", "{\"name\":\"two\",\"pause\":7}".getBytes(StandardCharsets.UTF_8), deadline);
+        runtime.receive();
+        runtime.receive();
+        for (String name : List.of("one", "two")) {
+            StringBuilder expected = new StringBuilder();
+            for (int i = 0; i < 5; i++) {
+                expected.append(name).append(" line ").append(i).append('\n');
+            }
+            assertEquals(expected.toString(), runtime.log(name));
+        }
+        List<String> arrivals = runtime.arrivals();
+        assertTrue(arrivals.indexOf("log two") < arrivals.lastIndexOf("log one"),
+                () -> "the calls' lines interleave in time: " + arrivals);
+    }
+
+    @Test
+    void callbackAnswersOnceTheEventLoopIsEmpty() throws IOException {
+        write("index.js", "exports.handler = (event, context, callback) => {\n"
+                + "  context.callbackWaitsForEmptyEventLoop = event.wait;\n"
+                + "  setTimeout(() => console.log('timer ran'), 50);\n"
+                + "  callback(null, 'done');\n};\n");
+        initOk("index.handler");
+        assertEquals("done", invokeOk("waits", "{\"wait\":true}"));
+        assertEquals(List.of("result init", "log waits", "result waits"), runtime.arrivals().subList(1, 4),
+                "the timer's line comes before the result");
+
+        assertEquals("done", invokeOk("nowait", "{\"wait\":false}"));
+        assertEquals("result nowait", runtime.arrivals().get(4), "answered before the timer ran");
+    }
+
+    @Test
+    void valuesThatAreNoErrorsThrownOrRejected() throws IOException {
+        write("index.js", "exports.handler = async (event) => {\n"
+                + "  if (event.kind === 'number') throw 42;\n"
+                + "  if (event.kind === 'object') throw { code: 7 };\n"
+                + "  return Promise.reject('rejected text');\n};\n");
+        initOk("index.handler");
+        Map<String, Object> number = invokeError("n", "{\"kind\":\"number\"}");
+        assertEquals("42", number.get("errorMessage"));
+        assertEquals("Error", number.get("errorType"));
+        assertEquals("{\"code\":7}", invokeError("o", "{\"kind\":\"object\"}").get("errorMessage"));
+        assertEquals("rejected text", invokeError("r", "{\"kind\":\"reject\"}").get("errorMessage"));
+    }
+
+    @Test
+    void nodeModulesInsideTheCode() throws IOException {
+        write("node_modules/greeter/package.json", "{\"name\":\"greeter\",\"main\":\"lib/main.js\"}");
+        write("node_modules/greeter/lib/main.js", "exports.greet = (who) => 'hello ' + who;\n");
+        write("src/app.js", "const { greet } = require('greeter');\nexports.handler = async (e) => greet(e.who);\n");
+        initOk("src/app.handler");
+        assertEquals("hello you", invokeOk("a", "{\"who\":\"you\"}"));
+    }
+
+    @Test
+    void processExitInsideACallEndsTheRuntimeAfterDeliveringItsLog() throws Exception {
+        write("index.js", "exports.handler = async () => { console.log('last words'); process.exit(3); };\n");
+        initOk("index.handler");
+        runtime.sendInvoke("a", "{}".getBytes(StandardCharsets.UTF_8), System.currentTimeMillis() + 3000);
+        assertThrows(IOException.class, runtime::receive, "no answer: the engine reports the exit");
+        assertTrue(runtime.process().waitFor(5, TimeUnit.SECONDS));
+        assertEquals(3, runtime.process().exitValue());
+        assertEquals("last words\n", runtime.log("a"));
+    }
+
+    @Test
+    void binarySafeStrings() throws IOException {
+        write("index.js", "exports.handler = async (event) => ({ echo: event.text, made: 'nul\\u0000 lone\\ud800 ✓' });\n");
+        initOk("index.handler");
+        Frame reply = runtime.invoke("b", "{\"text\":\"a\\u0000b\\udfff c 😀\"}");
+        assertFalse(reply.error(), reply::toString);
+        assertEquals(Map.of("echo", "a\u0000b\udfff c 😀", "made", "nul\u0000 lone\ud800 ✓"), reply.payloadJson());
+    }
+
+    @Test
+    void sixMegabyteResult() throws IOException {
+        write("index.js", "exports.handler = async () => 'x'.repeat(6 * 1024 * 1024 - 2);\n");
+        initOk("index.handler");
+        Frame reply = runtime.invoke("big", "{}");
+        assertFalse(reply.error(), reply::toString);
+        assertEquals(6 * 1024 * 1024, reply.payload().length);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.easyfaas.runtime.python3.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -313,11 +314,92 @@ class Python3BootstrapTest {
     }
 
     @Test
-    void printGoesToStdout() throws IOException {
-        write("index.py", "def handler(event, context):\n    print('printed by user')\n    return 1\n");
+    void everyKindOfOutputDuringACallIsThatCallsLog() throws IOException {
+        write("index.py", "import logging, sys, threading\n\n"
+                + "def handler(event, context):\n"
+                + "    print('printed')\n"
+                + "    logging.warning('warned')\n"
+                + "    sys.stdout.write('stdout write\\n')\n"
+                + "    sys.stderr.write('stderr write ✓\\n')\n"
+                + "    sys.stdout.buffer.write(b'bytes\\n')\n"
+                + "    worker = threading.Thread(target=print, args=('from a thread',))\n"
+                + "    worker.start()\n    worker.join()\n"
+                + "    return 1\n");
         initOk("index.handler");
         invokeOk("a", "{}");
-        assertTrue(runtime.stdout().contains("printed by user"), "unbuffered: visible at once");
+        assertEquals("printed\nWARNING:root:warned\nstdout write\nstderr write ✓\nbytes\nfrom a thread\n", runtime.log("a"));
+        invokeOk("b", "{}");
+        assertEquals(runtime.log("a"), runtime.log("b"), "the next call's lines are its own");
+        assertFalse(runtime.stdout().contains("printed"), "not in the sandbox's own output");
+    }
+
+    @Test
+    void outputOutsideCallsGoesToTheProcessOutput() throws IOException {
+        write("index.py", "print('loading the module')\n\ndef handler(event, context):\n    return 1\n");
+        initOk("index.handler");
+        invokeOk("a", "{}");
+        assertTrue(runtime.stdout().contains("loading the module"), "unbuffered: visible at once");
+        assertEquals("", runtime.log("a"));
+    }
+
+    @Test
+    void handlerReturnsAnyJsonValue() throws IOException {
+        write("index.py", "def handler(event, context):\n    return event['value']\n");
+        initOk("index.handler");
+        assertEquals(List.of(1L, "two", true), invokeOk("a", "{\"value\":[1,\"two\",true]}"));
+        assertEquals("text", invokeOk("b", "{\"value\":\"text\"}"));
+        assertEquals(2.5, invokeOk("c", "{\"value\":2.5}"));
+        assertEquals(false, invokeOk("d", "{\"value\":false}"));
+        assertEquals(null, invokeOk("e", "{\"value\":null}"));
+    }
+
+    @Test
+    void userModulesNamedLikeTheBootstrapsOwnImportsAreTheUsers() throws IOException {
+        write("json.py", "WHO = 'my json'\n");
+        write("socket.py", "WHO = 'my socket'\n");
+        write("struct.py", "WHO = 'my struct'\n");
+        write("index.py", "import json, socket, struct\n\n"
+                + "def handler(event, context):\n    return [json.WHO, socket.WHO, struct.WHO, event['x']]\n");
+        initOk("index.handler");
+        assertEquals(List.of("my json", "my socket", "my struct", 1L), invokeOk("a", "{\"x\":1}"),
+                "the user's modules are imported and the bootstrap still speaks JSON");
+    }
+
+    @Test
+    void standardModulesStillImportWhenTheCodeDoesNotShadowThem() throws IOException {
+        write("index.py", "import json\n\ndef handler(event, context):\n    return json.loads(json.dumps(event))\n");
+        initOk("index.handler");
+        assertEquals(Map.of("x", 1L), invokeOk("a", "{\"x\":1}"));
+    }
+
+    @Test
+    void crashInsideACallEndsTheRuntime() throws Exception {
+        write("index.py", "import os\n\ndef handler(event, context):\n    os._exit(3)\n");
+        initOk("index.handler");
+        runtime.sendInvoke("a", "{}".getBytes(StandardCharsets.UTF_8), System.currentTimeMillis() + 3000);
+        assertThrows(IOException.class, runtime::receive, "no answer: the engine reports the exit");
+        assertTrue(runtime.process().waitFor(5, TimeUnit.SECONDS));
+        assertEquals(3, runtime.process().exitValue());
+    }
+
+    @Test
+    void binarySafeStrings() throws IOException {
+        write("index.py", "def handler(event, context):\n    return {'echo': event['text'], 'made': 'nul\\x00 lone\\ud800 ✓'}\n");
+        initOk("index.handler");
+        Frame reply = runtime.invoke("b", "{\"text\":\"a\\u0000b\\udfff c 😀\"}");
+        assertFalse(reply.error(), reply::toString);
+        assertEquals(Map.of("echo", "a\u0000b\udfff c 😀", "made", "nul\u0000 lone\ud800 ✓"), reply.payloadJson());
+        assertTrue(reply.payloadText().contains("😀") && reply.payloadText().contains("\\ud800"),
+                "UTF-8 text with only the lone surrogates escaped: " + reply.payloadText());
+    }
+
+    @Test
+    void sixMegabyteResult() throws IOException {
+        write("index.py", "def handler(event, context):\n    return 'x' * (6 * 1024 * 1024 - 2)\n");
+        initOk("index.handler");
+        Frame reply = runtime.invoke("big", "{}");
+        assertFalse(reply.error(), reply::toString);
+        assertEquals(6 * 1024 * 1024, reply.payload().length);
     }
 
     @Test

@@ -1,0 +1,302 @@
+package io.easyfaas.funclet.internal;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+import io.easyfaas.api.FaasException;
+import io.easyfaas.api.logs.FunctionLogs;
+import io.easyfaas.api.logs.LogEntry;
+import io.easyfaas.api.logs.LogPage;
+import io.easyfaas.api.logs.LogQuery;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Functions' logs on disk: {@code <data>/logs/functions/<name>/function.log}, one line per entry
+ * ({@code <ISO time>\t<request id>\t<message>}), rotated to {@code function.log.1},
+ * {@code .2}, ... when it would pass the size cap, keeping a fixed number of files.
+ */
+@Component(service = {FunctionLogs.class, FunctionLogStore.class}, configurationPid = "io.easyfaas.funclet")
+public class FunctionLogStore implements FunctionLogs {
+    private static final Logger LOG = LoggerFactory.getLogger(FunctionLogStore.class);
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,140}");
+    static final String FILE = "function.log";
+
+    /** Read from the funclet's configuration (PID {@code io.easyfaas.funclet}). */
+    public @interface Config {
+        /** Engine data directory; logs go to {@code logs/functions/<name>/} below it. */
+        String data_dir() default "data";
+
+        /** Size at which a function's log file is rotated, in bytes. */
+        long log_file_max_bytes() default 10L * 1024 * 1024;
+
+        /** Log files kept per function, the one written included. */
+        int log_files() default 3;
+    }
+
+    private final Path root;
+    private final long maxFileBytes;
+    private final int files;
+    private final Map<String, FunctionLog> logs = new ConcurrentHashMap<>();
+
+    @Activate
+    public FunctionLogStore(Config config) {
+        this(Path.of(config.data_dir()).toAbsolutePath().normalize().resolve("logs").resolve("functions"),
+                config.log_file_max_bytes(), config.log_files());
+    }
+
+    FunctionLogStore(Path root, long maxFileBytes, int files) {
+        this.root = root;
+        this.maxFileBytes = Math.max(1024, maxFileBytes);
+        this.files = Math.max(1, files);
+    }
+
+    /** Appends lines of one call to the function's log in one write, and tells its followers. */
+    void append(String functionName, String requestId, List<String> messages) {
+        if (!messages.isEmpty()) {
+            log(functionName).append(requestId, messages);
+        }
+    }
+
+    @Override
+    public LogPage read(String functionName, LogQuery query) {
+        return log(functionName).read(query);
+    }
+
+    @Override
+    public AutoCloseable follow(String functionName, String requestId, Consumer<LogEntry> listener) {
+        FunctionLog log = log(functionName);
+        Consumer<LogEntry> filtered = requestId == null ? listener
+                : entry -> {
+                    if (requestId.equals(entry.requestId())) {
+                        listener.accept(entry);
+                    }
+                };
+        log.followers.add(filtered);
+        return () -> log.followers.remove(filtered);
+    }
+
+    private FunctionLog log(String functionName) {
+        if (functionName == null || !NAME.matcher(functionName).matches()) {
+            throw FaasException.invalid("Not a function name: " + functionName);
+        }
+        return logs.computeIfAbsent(functionName, name -> new FunctionLog(root.resolve(name)));
+    }
+
+    @Deactivate
+    void deactivate() {
+        logs.values().forEach(FunctionLog::close);
+        logs.clear();
+    }
+
+    /** One function's files; writes are serialised by its monitor. */
+    private final class FunctionLog {
+        private final Path directory;
+        private final List<Consumer<LogEntry>> followers = new CopyOnWriteArrayList<>();
+        private FileChannel out;
+        private long size;
+        private Instant last = Instant.EPOCH;
+
+        FunctionLog(Path directory) {
+            this.directory = directory;
+        }
+
+        synchronized void append(String requestId, List<String> messages) {
+            List<LogEntry> entries = new ArrayList<>(messages.size());
+            StringBuilder text = new StringBuilder();
+            for (String message : messages) {
+                LogEntry entry = new LogEntry(nextTime(), requestId, message);
+                entries.add(entry);
+                text.append(entry.time()).append('\t').append(requestId).append('\t').append(message).append('\n');
+            }
+            byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+            try {
+                if (out != null && size > 0 && size + bytes.length > maxFileBytes) {
+                    rotate();
+                }
+                if (out == null) {
+                    Files.createDirectories(directory);
+                    out = FileChannel.open(directory.resolve(FILE),
+                            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                    size = out.size();
+                }
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                size += bytes.length;
+            } catch (IOException e) {
+                LOG.warn("Could not write the log of {}: {}", directory.getFileName(), e.toString());
+                return;
+            }
+            for (Consumer<LogEntry> follower : followers) {
+                entries.forEach(follower);
+            }
+        }
+
+        /** Microsecond times that never repeat or go back, so that one is a cursor. */
+        private Instant nextTime() {
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            last = now.isAfter(last) ? now : last.plus(1, ChronoUnit.MICROS);
+            return last;
+        }
+
+        private void rotate() throws IOException {
+            close();
+            Files.deleteIfExists(file(files - 1));
+            for (int i = files - 2; i >= 0; i--) {
+                if (Files.exists(file(i))) {
+                    Files.move(file(i), file(i + 1), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+
+        private Path file(int generation) {
+            return directory.resolve(generation == 0 ? FILE : FILE + "." + generation);
+        }
+
+        synchronized void close() {
+            if (out != null) {
+                try {
+                    out.close();
+                } catch (IOException e) {
+                    // nothing left to save
+                }
+                out = null;
+            }
+        }
+
+        /**
+         * Reads the files oldest first. The files are opened and measured under the monitor, then
+         * read without it, so that writers (the sandboxes' reactor) never wait for a reader:
+         * rotation renames files but open handles keep reading what they opened.
+         */
+        LogPage read(LogQuery query) {
+            List<InputStream> snapshot = new ArrayList<>();
+            try {
+                synchronized (this) {
+                    for (int generation = files - 1; generation >= 0; generation--) {
+                        try {
+                            FileChannel channel = FileChannel.open(file(generation), StandardOpenOption.READ);
+                            snapshot.add(upTo(channel.size(), Channels.newInputStream(channel)));
+                        } catch (NoSuchFileException e) {
+                            // not rotated that far yet
+                        }
+                    }
+                }
+                ArrayDeque<LogEntry> kept = new ArrayDeque<>();
+                boolean tail = query.since() == null;
+                for (InputStream in : snapshot) {
+                    BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+                    String line;
+                    while ((line = reader.readLine()) != null) {
+                        LogEntry entry = parse(line);
+                        if (entry == null || !matches(entry, query)) {
+                            continue;
+                        }
+                        kept.addLast(entry);
+                        if (kept.size() > query.limit()) {
+                            if (!tail) {
+                                kept.removeLast();
+                                return page(kept, query);
+                            }
+                            kept.removeFirst();
+                        }
+                    }
+                }
+                return page(kept, query);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                for (InputStream in : snapshot) {
+                    try {
+                        in.close();
+                    } catch (IOException e) {
+                        // read-only
+                    }
+                }
+            }
+        }
+
+        private LogPage page(ArrayDeque<LogEntry> entries, LogQuery query) {
+            Instant next = entries.isEmpty() ? query.since() : entries.getLast().time().plus(1, ChronoUnit.MICROS);
+            return new LogPage(List.copyOf(entries), next);
+        }
+    }
+
+    /** The first {@code limit} bytes of {@code in}: what was written when it was opened, never a line half-written since. */
+    private static InputStream upTo(long limit, InputStream in) {
+        return new BufferedInputStream(new FilterInputStream(in) {
+            private long left = limit;
+
+            @Override
+            public int read() throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int b = super.read();
+                left -= b < 0 ? 0 : 1;
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = super.read(buffer, offset, (int) Math.min(length, left));
+                left -= Math.max(n, 0);
+                return n;
+            }
+        }, 64 * 1024);
+    }
+
+    private static boolean matches(LogEntry entry, LogQuery query) {
+        return (query.requestId() == null || query.requestId().equals(entry.requestId()))
+                && (query.since() == null || !entry.time().isBefore(query.since()))
+                && (query.until() == null || entry.time().isBefore(query.until()));
+    }
+
+    private static LogEntry parse(String line) {
+        int first = line.indexOf('\t');
+        int second = first < 0 ? -1 : line.indexOf('\t', first + 1);
+        if (second < 0) {
+            return null;
+        }
+        try {
+            return new LogEntry(Instant.parse(line.substring(0, first)), line.substring(first + 1, second),
+                    line.substring(second + 1));
+        } catch (DateTimeParseException e) {
+            return null; // a line torn by a crash
+        }
+    }
+}
