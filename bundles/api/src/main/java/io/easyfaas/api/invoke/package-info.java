@@ -1,6 +1,6 @@
 /** Invoking functions: what the HTTP layer asks the controller and what comes back. */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.easyfaas.api.invoke;
 
 import org.osgi.annotation.bundle.Export;
