@@ -37,6 +37,12 @@ final class EngineClient {
         return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
+    /** A POST with extra headers, given as name/value pairs. */
+    HttpResponse<String> post(String path, String body, String... headers) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).headers(headers)
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
     HttpResponse<String> put(String path, byte[] body) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
     }

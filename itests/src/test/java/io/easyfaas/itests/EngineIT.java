@@ -63,7 +63,8 @@ public class EngineIT {
                 Files.copy(file, config.resolve(file.getFileName()));
             }
         }
-        Files.writeString(config.resolve("io.easyfaas.controller.cfg"), "max.sandboxes = " + MAX_SANDBOXES + "\n");
+        Files.writeString(config.resolve("io.easyfaas.controller.cfg"),
+                "max.sandboxes = " + MAX_SANDBOXES + "\ndata.dir = ${easyfaas.data.dir}\n");
         List<Option> options = new ArrayList<>(Distribution.bundles());
         options.add(systemProperty("easyfaas.http.port").value(Integer.toString(freePort())));
         options.add(systemProperty("easyfaas.data.dir").value(data.toString()));
