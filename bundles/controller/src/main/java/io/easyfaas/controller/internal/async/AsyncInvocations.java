@@ -40,6 +40,8 @@ public class AsyncInvocations implements AsyncInvoker {
     private static final Logger LOG = LoggerFactory.getLogger(AsyncInvocations.class);
     /** A request id names a file: no separators, no dots. */
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+    /** Longest wait between two tries of an event the engine refused to run. */
+    private static final long MAX_REFUSAL_BACKOFF_MILLIS = 30_000;
 
     /** Keys of the controller's configuration (the metatype is PoolingInvoker's: one per PID). */
     public @interface Config {
@@ -51,6 +53,12 @@ public class AsyncInvocations implements AsyncInvoker {
 
         /** Milliseconds before the first retry; each further retry waits twice as long. */
         long async_retry_base_delay_millis() default 1000;
+
+        /**
+         * Seconds an event may keep waiting while the engine refuses to run it (429, runtime not
+         * installed yet, engine error); such refusals do not use up retries.
+         */
+        long async_max_event_age_seconds() default 21_600;
 
         /** Seconds a finished event invocation's record stays queryable. */
         long async_retention_seconds() default 86_400;
@@ -150,15 +158,29 @@ public class AsyncInvocations implements AsyncInvoker {
                 : new FaasException(ErrorCode.SERVICE, String.valueOf(cause.getMessage()));
         byte[] payload = refusal == null ? result.payload() : errorDocument(refusal);
         String errorType = refusal == null ? result.errorType() : refusal.errorCode().code();
-        boolean retryable = refusal == null || refusal.errorCode() != ErrorCode.RESOURCE_NOT_FOUND;
-        if (!retryable || running.attempts() > config.async_max_retries()) {
+        long now = System.currentTimeMillis();
+        if (refusal != null && refusal.errorCode() != ErrorCode.RESOURCE_NOT_FOUND) {
+            // the function did not run: wait for the engine without using up a retry
+            if (now - running.submittedEpochMillis() > TimeUnit.SECONDS.toMillis(config.async_max_event_age_seconds())) {
+                finish(running, AsyncInvocation.FAILED, payload, errorType);
+            } else {
+                retryLater(running.withStatus(AsyncInvocation.RUNNING, running.attempts() - 1)
+                        .withOutcome(AsyncInvocation.QUEUED, payload, errorType, now), MAX_REFUSAL_BACKOFF_MILLIS);
+            }
+            return;
+        }
+        if (refusal != null || running.attempts() > config.async_max_retries()) {
             finish(running, AsyncInvocation.FAILED, payload, errorType);
             return;
         }
-        StoredInvocation retry = running.withOutcome(AsyncInvocation.QUEUED, payload, errorType, System.currentTimeMillis());
-        if (save(retry)) {
-            long delay = config.async_retry_base_delay_millis() << Math.min(20, running.attempts() - 1);
-            worker.schedule(() -> attempt(running.requestId()), delay, TimeUnit.MILLISECONDS);
+        retryLater(running.withOutcome(AsyncInvocation.QUEUED, payload, errorType, now), Long.MAX_VALUE);
+    }
+
+    /** Stores the call as queued again and runs it after a backoff that doubles per attempt. */
+    private void retryLater(StoredInvocation queued, long maxDelayMillis) {
+        if (save(queued)) {
+            long delay = Math.min(maxDelayMillis, config.async_retry_base_delay_millis() << Math.min(20, Math.max(0, queued.attempts() - 1)));
+            worker.schedule(() -> attempt(queued.requestId()), delay, TimeUnit.MILLISECONDS);
         }
     }
 
