@@ -47,6 +47,7 @@ public class PoolIT {
     private static final int MAX_PER_FUNCTION = 2;
     private static final int QUEUE_SIZE = 2;
     private static final int IDLE_TIMEOUT_SECONDS = 3;
+    private static final int RETENTION_SECONDS = 3;
 
     /** Sleeps when asked, and reports its process and how many of its calls ran at once. */
     private static final String NODE_SLEEPER = "let active = 0;\n"
@@ -96,6 +97,7 @@ public class PoolIT {
                 "idle.timeout.seconds = " + IDLE_TIMEOUT_SECONDS,
                 "sweep.interval.seconds = 1",
                 "async.retry.base.delay.millis = 100",
+                "async.retention.seconds = " + RETENTION_SECONDS,
                 ""));
     }
 
@@ -267,10 +269,21 @@ public class PoolIT {
         assertEquals(finalStatus, "succeeded", field(finalStatus, "Status"));
         assertEquals("1", field(finalStatus, "Attempts"));
         assertTrue(finalStatus, finalStatus.contains("\"Result\":{\"hello\":\"ada\"}"));
+        awaitTrue("the finished record is pruned after the retention",
+                () -> engine.get("/v1/invocations/" + requestId).statusCode() == 404, RETENTION_SECONDS * 3 + 5);
         HttpResponse<String> unknown = engine.get("/v1/invocations/no-such-request");
         assertEquals(404, unknown.statusCode());
         assertTrue(unknown.body(), unknown.body().contains("ResourceNotFoundException"));
         assertEquals(404, engine.post("/v1/functions/nope/invocations", "{}", "X-easyfaas-Invoke-Type", "event").statusCode());
+        HttpResponse<String> badId = engine.post("/v1/functions/py-event/invocations", "{\"name\":\"x\"}",
+                "X-easyfaas-Invoke-Type", "event", "X-easyfaas-Request-Id", "../escape");
+        assertEquals(badId.body(), 400, badId.statusCode());
+        HttpResponse<String> reused = engine.post("/v1/functions/py-event/invocations", "{\"name\":\"x\"}",
+                "X-easyfaas-Invoke-Type", "event", "X-easyfaas-Request-Id", "used-once");
+        assertEquals(reused.body(), 202, reused.statusCode());
+        HttpResponse<String> again = engine.post("/v1/functions/py-event/invocations", "{\"name\":\"x\"}",
+                "X-easyfaas-Invoke-Type", "event", "X-easyfaas-Request-Id", "used-once");
+        assertEquals(again.body(), 409, again.statusCode());
     }
 
     @Test

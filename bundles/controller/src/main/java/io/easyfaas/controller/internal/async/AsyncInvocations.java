@@ -88,7 +88,8 @@ public class AsyncInvocations implements AsyncInvoker {
                 worker.execute(() -> attempt(stored.requestId()));
             }
         }
-        worker.scheduleWithFixedDelay(this::prune, 1, 60, TimeUnit.SECONDS);
+        long prunePeriod = Math.max(1, Math.min(60, config.async_retention_seconds()));
+        worker.scheduleWithFixedDelay(this::prune, prunePeriod, prunePeriod, TimeUnit.SECONDS);
     }
 
     @Modified
