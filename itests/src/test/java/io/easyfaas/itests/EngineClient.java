@@ -82,6 +82,15 @@ final class EngineClient {
         Thread.sleep(50);
     }
 
+    /** A scalar field of a flat JSON object, as text. */
+    static String field(String json, String name) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\"" + name + "\":\\s*\"?([^\",}]*)").matcher(json);
+        if (!matcher.find()) {
+            throw new AssertionError(name + " not in " + json);
+        }
+        return matcher.group(1);
+    }
+
     boolean healthy() {
         try {
             return http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).timeout(Duration.ofSeconds(1)).build(),

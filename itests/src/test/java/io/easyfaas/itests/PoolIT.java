@@ -1,16 +1,13 @@
 package io.easyfaas.itests;
 
+import static io.easyfaas.itests.EngineClient.field;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
-import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 import static org.ops4j.pax.exam.CoreOptions.options;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +21,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.junit.Before;
 import org.junit.Test;
@@ -62,25 +58,10 @@ public class PoolIT {
 
     @Configuration
     public Option[] config() throws IOException {
-        Path data = Files.createTempDirectory("easyfaas-pool-it-data");
-        Path configDirectory = Files.createTempDirectory("easyfaas-pool-it-config");
-        try (Stream<Path> files = Files.list(Path.of(System.getProperty("easyfaas.config.source", "../config")))) {
-            for (Path file : files.toList()) {
-                Files.copy(file, configDirectory.resolve(file.getFileName()));
-            }
-        }
-        writeControllerConfig(configDirectory, 1);
-        List<Option> options = new ArrayList<>(Distribution.bundles());
-        options.add(systemProperty("easyfaas.http.port").value(Integer.toString(freePort())));
-        options.add(systemProperty("easyfaas.data.dir").value(data.toString()));
-        options.add(systemProperty("easyfaas.pool.config.dir").value(configDirectory.toString()));
-        options.add(systemProperty("felix.fileinstall.dir").value(configDirectory.toString()));
-        options.add(systemProperty("felix.fileinstall.noInitialDelay").value("true"));
-        options.add(systemProperty("felix.fileinstall.poll").value("300"));
-        options.add(frameworkStartLevel(Distribution.PLUGIN_START_LEVEL + 1));
-        options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
-        options.add(junitBundles());
-        options.add(cleanCaches());
+        Path config = Distribution.configCopy();
+        writeControllerConfig(config, 1);
+        List<Option> options = Distribution.engine(config, Files.createTempDirectory("easyfaas-pool-it-data"), 300);
+        options.add(systemProperty("easyfaas.pool.config.dir").value(config.toString()));
         return options(options.toArray(Option[]::new));
     }
 
@@ -99,12 +80,6 @@ public class PoolIT {
                 "async.retry.base.delay.millis = 100",
                 "async.retention.seconds = " + RETENTION_SECONDS,
                 ""));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     @Before
@@ -386,14 +361,5 @@ public class PoolIT {
             }
             Thread.sleep(100);
         }
-    }
-
-    /** A scalar field of a flat JSON object, as text. */
-    private static String field(String json, String name) {
-        Matcher matcher = Pattern.compile("\"" + name + "\":\\s*\"?([^\",}]*)").matcher(json);
-        if (!matcher.find()) {
-            throw new AssertionError(name + " not in " + json);
-        }
-        return matcher.group(1);
     }
 }
