@@ -125,8 +125,10 @@ public class PoolIT {
     @Test
     public void aKilledRuntimeIsRebornAndItsCallInFlightAnswersExitError() throws Exception {
         engine.deploy("node-reborn", "nodejs20", "index.handler", 10, "index.js", NODE_SLEEPER);
-        long pid = Long.parseLong(field(engine.invoke("node-reborn", "{}").body(), "pid"));
+        String handlerPid = field(engine.invoke("node-reborn", "{}").body(), "pid");
         String sandboxId = field(sandboxesOf("node-reborn").get(0), "Id");
+        long pid = Long.parseLong(field(sandboxesOf("node-reborn").get(0), "Pid"));
+        assertEquals("/v1/runtimes shows the runtime's process", handlerPid, Long.toString(pid));
 
         CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(
                 () -> engine.invoke("node-reborn", "{\"sleep\":5000}"));

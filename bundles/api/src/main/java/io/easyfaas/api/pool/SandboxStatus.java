@@ -11,6 +11,7 @@ package io.easyfaas.api.pool;
  * @param version the function version, {@code null} for a stem cell
  * @param codeSha256 the code it serves, {@code null} for a stem cell
  * @param memorySize megabytes counted against the node's capacity
+ * @param pid the runtime's process id on the host, -1 if unknown
  */
 public record SandboxStatus(
         String id,
@@ -22,5 +23,6 @@ public record SandboxStatus(
         long ageMillis,
         long callsServed,
         int inFlight,
-        int memorySize) {
+        int memorySize,
+        long pid) {
 }

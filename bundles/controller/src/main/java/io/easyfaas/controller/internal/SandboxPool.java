@@ -613,7 +613,7 @@ final class SandboxPool {
                 list.add(new SandboxStatus(pooled.sandbox.id(), pooled.sandbox.runtime(), state(pooled),
                         function == null ? null : function.functionName(), function == null ? null : function.version(),
                         function == null ? null : function.codeSha256(), TimeUnit.NANOSECONDS.toMillis(now - pooled.createdNanos),
-                        pooled.callsServed, pooled.inFlight, pooled.memoryMb));
+                        pooled.callsServed, pooled.inFlight, pooled.memoryMb, pooled.sandbox.pid()));
             }
         }
         return list;

@@ -204,6 +204,12 @@ final class ProcessSandbox implements Sandbox {
     }
 
     @Override
+    public long pid() {
+        Process running = process;
+        return running == null ? -1 : running.pid();
+    }
+
+    @Override
     public void destroy() {
         close("sandbox " + id + " was destroyed");
     }
