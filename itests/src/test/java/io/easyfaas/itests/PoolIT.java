@@ -180,6 +180,7 @@ public class PoolIT {
         serial.forEach(r -> assertEquals(r.body(), "1", field(r.body(), "seen")));
         assertNotEquals("quota 1: two sandboxes", field(serial.get(0).body(), "pid"), field(serial.get(1).body(), "pid"));
 
+        List<String> before = sandboxesOf("node-quota").stream().map(s -> field(s, "Id")).toList();
         writeControllerConfig(Path.of(System.getProperty("easyfaas.pool.config.dir")), 3);
         try {
             awaitTrue("the new quota applies", () -> {
@@ -187,7 +188,8 @@ public class PoolIT {
                 return shared.stream().map(r -> field(r.body(), "pid")).distinct().count() == 1
                         && shared.stream().anyMatch(r -> field(r.body(), "seen").equals("3"));
             }, 20);
-            assertTrue("the HTTP listener stayed up", engine.healthy());
+            assertTrue("applied in place: the pool and its warm sandboxes stayed",
+                    sandboxesOf("node-quota").stream().map(s -> field(s, "Id")).anyMatch(before::contains));
         } finally {
             writeControllerConfig(Path.of(System.getProperty("easyfaas.pool.config.dir")), 1);
         }
