@@ -31,6 +31,42 @@ final class Distribution {
     private Distribution() {
     }
 
+    /** A temporary copy of the shipped config/ folder, for a test to adjust before the engine reads it. */
+    static Path configCopy() throws IOException {
+        Path config = Files.createTempDirectory("easyfaas-it-config");
+        try (Stream<Path> files = Files.list(Path.of(System.getProperty("easyfaas.config.source", "../config")))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, config.resolve(file.getFileName()));
+            }
+        }
+        return config;
+    }
+
+    /**
+     * The engine in Pax Exam's container: every bundle, configured from {@code config} (watched
+     * every {@code pollMillis}), data in {@code data}, HTTP on a free port given as the system
+     * property {@code easyfaas.http.port}.
+     */
+    static List<Option> engine(Path config, Path data, int pollMillis) throws IOException {
+        List<Option> options = new ArrayList<>(bundles());
+        options.add(systemProperty("easyfaas.http.port").value(Integer.toString(freePort())));
+        options.add(systemProperty("easyfaas.data.dir").value(data.toString()));
+        options.add(systemProperty("felix.fileinstall.dir").value(config.toString()));
+        options.add(systemProperty("felix.fileinstall.noInitialDelay").value("true"));
+        options.add(systemProperty("felix.fileinstall.poll").value(Integer.toString(pollMillis)));
+        options.add(frameworkStartLevel(PLUGIN_START_LEVEL + 1));
+        options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
+        options.add(junitBundles());
+        options.add(cleanCaches());
+        return options;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
     /** Every core bundle at the start level the launcher gives it, then the shipped runtime plugins. */
     static List<Option> bundles() throws IOException {
         Properties launcher = new Properties();
@@ -83,9 +119,4 @@ final class Distribution {
         return options.toArray(Option[]::new);
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

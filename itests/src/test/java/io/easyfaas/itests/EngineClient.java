@@ -46,6 +46,12 @@ final class EngineClient {
         return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
+    /** A POST with extra headers, given as name/value pairs. */
+    HttpResponse<String> post(String path, String body, String... headers) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).headers(headers)
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
     HttpResponse<String> put(String path, byte[] body) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
@@ -99,6 +105,15 @@ final class EngineClient {
             throw new AssertionError("the engine did not get ready (" + what + ") within 30 s");
         }
         Thread.sleep(50);
+    }
+
+    /** A scalar field of a flat JSON object, as text. */
+    static String field(String json, String name) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\"" + name + "\":\\s*\"?([^\",}]*)").matcher(json);
+        if (!matcher.find()) {
+            throw new AssertionError(name + " not in " + json);
+        }
+        return matcher.group(1);
     }
 
     boolean healthy() {

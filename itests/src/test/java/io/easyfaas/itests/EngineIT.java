@@ -48,7 +48,8 @@ public class EngineIT {
 
     @Configuration
     public Option[] config() throws IOException {
-        return Distribution.engine(Map.of("io.easyfaas.controller.cfg", "max.sandboxes = " + MAX_SANDBOXES + "\n"));
+        return Distribution.engine(Map.of("io.easyfaas.controller.cfg",
+                "max.sandboxes = " + MAX_SANDBOXES + "\ndata.dir = ${easyfaas.data.dir}\n"));
     }
 
     @Before

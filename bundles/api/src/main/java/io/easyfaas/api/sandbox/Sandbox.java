@@ -38,6 +38,11 @@ public interface Sandbox {
 
     boolean isAlive();
 
+    /** The host's process id of the runtime, for operators; -1 when there is none (yet). */
+    default long pid() {
+        return -1;
+    }
+
     /** Kills the runtime and releases everything the sandbox holds. Safe to call twice. */
     void destroy();
 }

@@ -1,92 +1,667 @@
 package io.easyfaas.controller.internal;
 
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Predicate;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import io.easyfaas.api.ErrorCode;
+import io.easyfaas.api.FaasException;
+import io.easyfaas.api.function.FunctionConfiguration;
+import io.easyfaas.api.invoke.InvocationResult;
+import io.easyfaas.api.pool.SandboxStatus;
+import io.easyfaas.api.sandbox.Sandbox;
+import io.easyfaas.api.sandbox.SandboxExitedException;
+import io.easyfaas.api.sandbox.SandboxManager;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Idle warm sandboxes by function revision, and the count of all sandboxes against the node's
- * cap. Taking a sandbox out of a deque is what claims it: whoever removes it owns it.
+ * Decides which sandbox serves each call. Sandboxes are counted against the node's limits
+ * (number and memory) from the moment a start is decided to the moment they are gone.
+ *
+ * <p>A call takes a slot on a warm sandbox of its revision (up to the sandbox concurrency); if
+ * there is none, it starts one, from a ready stem cell of its runtime when there is one (only
+ * the code is loaded then), else from scratch; past the function's sandbox limit it waits in a
+ * bounded FIFO queue until a slot frees or its wait runs out (429). When the node is full, idle
+ * sandboxes of other functions are evicted; if that is not enough the call gets 429 at once.
+ *
+ * <p>All state is guarded by one lock held only for bookkeeping: sandboxes are started,
+ * destroyed and futures completed after it is released, so no callback runs under it.
  */
 final class SandboxPool {
-    private final Map<String, Deque<WarmSandbox>> idle = new ConcurrentHashMap<>();
-    private final AtomicInteger sandboxes = new AtomicInteger();
-    private final int maxSandboxes;
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxPool.class);
 
-    SandboxPool(int maxSandboxes) {
-        this.maxSandboxes = maxSandboxes;
+    /** A sandbox given to one call, or the function error that loading the function raised. */
+    record Lease(PooledSandbox sandbox, InvocationResult initFailure) {
     }
 
-    /** The most recently used idle sandbox of a revision, so the others can cool down. */
-    WarmSandbox takeIdle(String revisionKey) {
-        Deque<WarmSandbox> deque = idle.get(revisionKey);
-        WarmSandbox warm;
-        while (deque != null && (warm = deque.pollFirst()) != null) {
-            if (warm.sandbox.isAlive()) {
-                return warm;
+    /** A call waiting for a slot; its timer answers 429 when the wait runs out. */
+    private static final class Waiter {
+        final FunctionConfiguration function;
+        final CompletableFuture<Lease> lease = new CompletableFuture<>();
+        ScheduledFuture<?> expiry;
+
+        Waiter(FunctionConfiguration function) {
+            this.function = function;
+        }
+    }
+
+    /** The sandboxes and waiting calls of one function revision. */
+    private static final class Revision {
+        final String key;
+        final String functionName;
+        final List<PooledSandbox> sandboxes = new ArrayList<>();
+        final Deque<Waiter> waiters = new ArrayDeque<>();
+        int starting;
+        /** No longer the function's current revision: no new sandboxes, idle ones go. */
+        boolean draining;
+
+        Revision(String key, String functionName) {
+            this.key = key;
+            this.functionName = functionName;
+        }
+
+        /** The busiest sandbox that still has a free slot, so the others can cool down. */
+        PooledSandbox freeSlot(int concurrency) {
+            PooledSandbox best = null;
+            for (PooledSandbox candidate : sandboxes) {
+                if (candidate.canTakeCall(concurrency) && (best == null || candidate.inFlight > best.inFlight
+                        || candidate.inFlight == best.inFlight && candidate.idleSinceNanos > best.idleSinceNanos)) {
+                    best = candidate;
+                }
+            }
+            return best;
+        }
+
+        boolean isEmpty() {
+            return sandboxes.isEmpty() && starting == 0 && waiters.isEmpty();
+        }
+    }
+
+    /** What a decided cold start uses: a stem cell taken for it, or none (start a runtime). */
+    private record ColdStart(Revision revision, FunctionConfiguration function, PooledSandbox stem) {
+    }
+
+    private final SandboxManager sandboxManager;
+    private final Function<FunctionConfiguration, Path> codeDirectory;
+    private final ScheduledExecutorService timer;
+    private final CallMetrics metrics;
+    private volatile PoolSettings settings;
+
+    private final Object lock = new Object();
+    private final Map<String, Revision> revisions = new HashMap<>();
+    /** The revision key each function was last called with. */
+    private final Map<String, String> currentKeys = new HashMap<>();
+    private final Map<String, Deque<PooledSandbox>> stems = new HashMap<>();
+    private final Map<String, Integer> stemsStarting = new HashMap<>();
+    private final Set<PooledSandbox> all = new LinkedHashSet<>();
+    private int sandboxCount;
+    private long reservedMemoryMb;
+    private boolean closed;
+
+    SandboxPool(PoolSettings settings, SandboxManager sandboxManager, Function<FunctionConfiguration, Path> codeDirectory,
+            ScheduledExecutorService timer, CallMetrics metrics) {
+        this.settings = settings;
+        this.sandboxManager = sandboxManager;
+        this.codeDirectory = codeDirectory;
+        this.timer = timer;
+        this.metrics = metrics;
+    }
+
+    void update(PoolSettings newSettings) {
+        this.settings = newSettings;
+        List<Runnable> after = new ArrayList<>();
+        synchronized (lock) {
+            for (Revision revision : revisions.values()) {
+                pump(revision, after);
+            }
+        }
+        after.forEach(Runnable::run);
+    }
+
+    static String revisionKey(FunctionConfiguration function) {
+        return function.functionName() + "/" + function.revisionId() + "/" + function.codeSha256();
+    }
+
+    /**
+     * A slot for one call of the function's current revision. Throws (or completes
+     * exceptionally with) {@code TooManyRequestsException} when the node is full or the
+     * function's queue is full or the wait ran out.
+     */
+    CompletableFuture<Lease> acquire(FunctionConfiguration function) {
+        PoolSettings limits = settings;
+        String key = revisionKey(function);
+        List<Runnable> after = new ArrayList<>();
+        CompletableFuture<Lease> lease;
+        try {
+            synchronized (lock) {
+                if (closed) {
+                    throw new FaasException(ErrorCode.SERVICE, "The engine is stopping");
+                }
+                Revision revision = revisions.computeIfAbsent(key, k -> new Revision(k, function.functionName()));
+                // the registry says this is the current revision, whatever a racing older call said
+                revision.draining = false;
+                String previous = currentKeys.put(function.functionName(), key);
+                if (previous != null && !previous.equals(key)) {
+                    drain(previous, after);
+                }
+                PooledSandbox free = revision.waiters.isEmpty() ? revision.freeSlot(limits.sandboxConcurrency()) : null;
+                if (free != null) {
+                    free.inFlight++;
+                    return CompletableFuture.completedFuture(new Lease(free, null));
+                }
+                if (revision.sandboxes.size() + revision.starting < limits.maxSandboxesPerFunction()) {
+                    ColdStart start = planColdStart(revision, function, after);
+                    if (start == null) {
+                        throw new FaasException(ErrorCode.TOO_MANY_REQUESTS, "Rate exceeded: the node's "
+                                + limits.maxSandboxes() + " sandboxes and " + limits.memoryCapacityMb() + " MB are in use");
+                    }
+                    lease = new CompletableFuture<>();
+                    CompletableFuture<Lease> forThisCall = lease;
+                    after.add(() -> coldStart(start, forThisCall));
+                } else {
+                    if (revision.waiters.size() >= limits.queueSize()) {
+                        throw new FaasException(ErrorCode.TOO_MANY_REQUESTS, "Rate exceeded: " + function.functionName()
+                                + " runs on all its " + limits.maxSandboxesPerFunction() + " sandboxes and "
+                                + revision.waiters.size() + " calls are waiting");
+                    }
+                    Waiter waiter = new Waiter(function);
+                    revision.waiters.addLast(waiter);
+                    lease = waiter.lease;
+                    after.add(() -> waiter.expiry = timer.schedule(() -> expire(revision, waiter),
+                            limits.queueMaxWaitMillis(), TimeUnit.MILLISECONDS));
+                }
+            }
+        } finally {
+            after.forEach(Runnable::run);
+        }
+        return lease;
+    }
+
+    /** Gives a call's slot back; a sandbox that failed the call, or is outdated and idle, goes. */
+    void release(PooledSandbox pooled, boolean reusable) {
+        List<Runnable> after = new ArrayList<>();
+        synchronized (lock) {
+            pooled.inFlight--;
+            pooled.callsServed++;
+            if (pooled.inFlight == 0) {
+                pooled.idleSinceNanos = System.nanoTime();
+            }
+            Revision revision = revisions.get(pooled.revisionKey);
+            if (!reusable || !pooled.sandbox.isAlive()) {
+                retire(pooled, after);
+            }
+            if (revision != null) {
+                pump(revision, after);
+                if (pooled.inFlight == 0 && (revision.draining || pooled.phase == PooledSandbox.Phase.DRAINING)) {
+                    retire(pooled, after);
+                }
+                forgetIfDone(revision);
+            }
+        }
+        after.forEach(Runnable::run);
+    }
+
+    /** Serves waiting calls from free slots, then starts sandboxes for those still waiting. */
+    private void pump(Revision revision, List<Runnable> after) {
+        PoolSettings limits = settings;
+        while (!revision.waiters.isEmpty()) {
+            PooledSandbox free = revision.freeSlot(limits.sandboxConcurrency());
+            if (free != null) {
+                Waiter waiter = revision.waiters.pollFirst();
+                free.inFlight++;
+                after.add(() -> {
+                    cancel(waiter);
+                    waiter.lease.complete(new Lease(free, null));
+                });
+                continue;
+            }
+            if (revision.draining || revision.sandboxes.size() + revision.starting >= limits.maxSandboxesPerFunction()) {
+                return;
+            }
+            Waiter waiter = revision.waiters.peekFirst();
+            ColdStart start = planColdStart(revision, waiter.function, after);
+            if (start == null) {
+                return;
+            }
+            revision.waiters.pollFirst();
+            after.add(() -> {
+                cancel(waiter);
+                coldStart(start, waiter.lease);
+            });
+        }
+    }
+
+    private static void cancel(Waiter waiter) {
+        ScheduledFuture<?> expiry = waiter.expiry;
+        if (expiry != null) {
+            expiry.cancel(false);
+        }
+    }
+
+    private void expire(Revision revision, Waiter waiter) {
+        boolean expired;
+        synchronized (lock) {
+            expired = revision.waiters.remove(waiter);
+            forgetIfDone(revision);
+        }
+        if (expired) {
+            waiter.lease.completeExceptionally(new FaasException(ErrorCode.TOO_MANY_REQUESTS, "Rate exceeded: "
+                    + waiter.function.functionName() + " found no free sandbox within " + settings.queueMaxWaitMillis() + " ms"));
+        }
+    }
+
+    /**
+     * Reserves room for a new sandbox of the revision, taking a stem cell of its runtime if one
+     * is ready; {@code null} when the node has no room even after evicting idle sandboxes.
+     */
+    private ColdStart planColdStart(Revision revision, FunctionConfiguration function, List<Runnable> after) {
+        PooledSandbox stem = takeStem(function.runtime());
+        int memoryDelta = function.memorySize() - (stem == null ? 0 : stem.memoryMb);
+        if (!admit(memoryDelta, stem == null ? 1 : 0, revision.key, true, after)) {
+            if (stem != null) {
+                stems.get(stem.sandbox.runtime()).addFirst(stem);
+            }
+            return null;
+        }
+        revision.starting++;
+        if (stem != null) {
+            stem.specialise(function, revision.key);
+            after.add(this::refillLater);
+        }
+        return new ColdStart(revision, function, stem);
+    }
+
+    private PooledSandbox takeStem(String runtime) {
+        Deque<PooledSandbox> ready = stems.get(runtime);
+        PooledSandbox stem;
+        while (ready != null && (stem = ready.pollFirst()) != null) {
+            if (stem.sandbox.isAlive() && !stem.detached) {
+                return stem;
             }
         }
         return null;
     }
 
-    void putIdle(WarmSandbox warm) {
-        warm.idleSinceNanos = System.nanoTime();
-        idle.computeIfAbsent(warm.revisionKey, k -> new ConcurrentLinkedDeque<>()).addFirst(warm);
-    }
-
-    /** Forgets a sandbox that is gone; called once per sandbox. */
-    void gone(WarmSandbox warm) {
-        sandboxes.decrementAndGet();
-        Deque<WarmSandbox> deque = idle.get(warm.revisionKey);
-        if (deque != null) {
-            deque.remove(warm);
+    /**
+     * Counts {@code slots} more sandboxes and {@code memoryMb} more memory in, evicting the
+     * longest idle sandboxes of other revisions (warm ones first, then stem cells) if allowed.
+     */
+    private boolean admit(long memoryMb, int slots, String forKey, boolean evict, List<Runnable> after) {
+        PoolSettings limits = settings;
+        while (sandboxCount + slots > limits.maxSandboxes() || reservedMemoryMb + memoryMb > limits.memoryCapacityMb()) {
+            PooledSandbox victim = evict ? longestIdleElsewhere(forKey) : null;
+            if (victim == null) {
+                return false;
+            }
+            retire(victim, after);
         }
+        sandboxCount += slots;
+        reservedMemoryMb += memoryMb;
+        return true;
     }
 
-    /** Counts a new sandbox in if the cap allows. */
-    boolean reserve() {
-        if (sandboxes.incrementAndGet() <= maxSandboxes) {
-            return true;
-        }
-        sandboxes.decrementAndGet();
-        return false;
-    }
-
-    /** Gives back a reservation whose sandbox never came to be. */
-    void cancelReservation() {
-        sandboxes.decrementAndGet();
-    }
-
-    /** Takes out one idle sandbox of any function, the longest idle of its deque, to make room. */
-    WarmSandbox takeAnyIdle() {
-        for (Deque<WarmSandbox> deque : idle.values()) {
-            WarmSandbox warm = deque.pollLast();
-            if (warm != null) {
-                return warm;
+    private PooledSandbox longestIdleElsewhere(String forKey) {
+        PooledSandbox victim = null;
+        for (PooledSandbox candidate : all) {
+            boolean idleWarm = candidate.phase == PooledSandbox.Phase.ACTIVE && candidate.inFlight == 0
+                    && !candidate.revisionKey.equals(forKey);
+            if (idleWarm && (victim == null || candidate.idleSinceNanos < victim.idleSinceNanos)) {
+                victim = candidate;
             }
         }
-        return null;
-    }
-
-    /** Takes out every idle sandbox that matches. */
-    List<WarmSandbox> takeIdleMatching(Predicate<WarmSandbox> condition) {
-        List<WarmSandbox> taken = new java.util.ArrayList<>();
-        for (Deque<WarmSandbox> deque : idle.values()) {
-            for (WarmSandbox warm : deque) {
-                if (condition.test(warm) && deque.remove(warm)) {
-                    taken.add(warm);
+        if (victim == null) {
+            for (Deque<PooledSandbox> ready : stems.values()) {
+                if (!ready.isEmpty()) {
+                    return ready.peekLast();
                 }
             }
         }
-        idle.values().removeIf(Deque::isEmpty);
-        return taken;
+        return victim;
     }
 
-    int size() {
-        return sandboxes.get();
+    /** Starts (or specialises a stem cell into) a sandbox for the call waiting on {@code lease}. */
+    private void coldStart(ColdStart start, CompletableFuture<Lease> lease) {
+        FunctionConfiguration function = start.function();
+        if (start.stem() != null) {
+            load(start, start.stem(), lease, true);
+            return;
+        }
+        CompletionStage<Sandbox> created;
+        try {
+            created = sandboxManager.create(function.runtime());
+        } catch (RuntimeException e) {
+            created = CompletableFuture.failedFuture(e);
+        }
+        created.whenComplete((sandbox, failure) -> {
+            if (failure != null) {
+                List<Runnable> after = new ArrayList<>();
+                synchronized (lock) {
+                    sandboxCount--;
+                    reservedMemoryMb -= function.memorySize();
+                    start.revision().starting--;
+                    pump(start.revision(), after);
+                    forgetIfDone(start.revision());
+                }
+                after.forEach(Runnable::run);
+                lease.completeExceptionally(failure);
+                return;
+            }
+            PooledSandbox pooled = new PooledSandbox(sandbox, PooledSandbox.Phase.WARMING, function.memorySize());
+            pooled.specialise(function, start.revision().key);
+            synchronized (lock) {
+                all.add(pooled);
+            }
+            sandbox.exited().thenRun(() -> exited(pooled));
+            load(start, pooled, lease, false);
+        });
+    }
+
+    private void load(ColdStart start, PooledSandbox pooled, CompletableFuture<Lease> lease, boolean fromStem) {
+        FunctionConfiguration function = start.function();
+        long startedNanos = System.nanoTime();
+        Sandbox sandbox = pooled.sandbox;
+        CompletableFuture<InvocationResult> init;
+        try {
+            init = sandbox.initialize(function, codeDirectory.apply(function)).toCompletableFuture();
+        } catch (RuntimeException e) {
+            init = CompletableFuture.failedFuture(e);
+        }
+        Timeouts.withTimeout(timer, init, function.timeout() * 1000L, sandbox,
+                () -> FunctionErrors.error("Runtime.InitTimeout", "Function " + function.functionName()
+                        + " did not load within " + function.timeout() + " seconds", System.nanoTime() - startedNanos))
+                .whenComplete((result, failure) -> loaded(start, pooled, lease, fromStem, result, failure, startedNanos));
+    }
+
+    private void loaded(ColdStart start, PooledSandbox pooled, CompletableFuture<Lease> lease, boolean fromStem,
+            InvocationResult result, Throwable failure, long startedNanos) {
+        boolean ready = failure == null && !result.isFunctionError() && pooled.sandbox.isAlive();
+        List<Runnable> after = new ArrayList<>();
+        synchronized (lock) {
+            Revision revision = start.revision();
+            revision.starting--;
+            if (ready && !closed) {
+                pooled.phase = PooledSandbox.Phase.ACTIVE;
+                pooled.inFlight = 1;
+                revision.sandboxes.add(pooled);
+            } else {
+                retire(pooled, after);
+                ready = false;
+            }
+            pump(revision, after);
+            forgetIfDone(revision);
+        }
+        after.forEach(Runnable::run);
+        if (ready) {
+            metrics.coldStart(fromStem);
+            lease.complete(new Lease(pooled, null));
+            return;
+        }
+        try {
+            lease.complete(new Lease(null, failure != null
+                    ? FunctionErrors.fromFailure("init", failure, startedNanos)
+                    : result.isFunctionError() ? result
+                    : FunctionErrors.runtimeExited("init", new SandboxExitedException("the runtime exited while loading the function"),
+                            System.nanoTime() - startedNanos)));
+        } catch (FaasException e) {
+            lease.completeExceptionally(e);
+        }
+    }
+
+    /** Marks the outdated revision: its idle sandboxes go now, the busy ones when their calls end. */
+    private void drain(String key, List<Runnable> after) {
+        Revision revision = revisions.get(key);
+        if (revision == null) {
+            return;
+        }
+        revision.draining = true;
+        for (PooledSandbox pooled : List.copyOf(revision.sandboxes)) {
+            if (pooled.inFlight == 0) {
+                retire(pooled, after);
+            }
+        }
+        forgetIfDone(revision);
+    }
+
+    /** Takes a sandbox out of the pool (once) and destroys it after the lock is released. */
+    private void retire(PooledSandbox pooled, List<Runnable> after) {
+        if (detach(pooled)) {
+            after.add(pooled.sandbox::destroy);
+        }
+    }
+
+    /** Gives back what a sandbox counted against the node; true the first time. */
+    private boolean detach(PooledSandbox pooled) {
+        if (pooled.detached) {
+            return false;
+        }
+        pooled.detached = true;
+        sandboxCount--;
+        reservedMemoryMb -= pooled.memoryMb;
+        all.remove(pooled);
+        Deque<PooledSandbox> ready = stems.get(pooled.sandbox.runtime());
+        if (ready != null) {
+            ready.remove(pooled);
+        }
+        Revision revision = pooled.revisionKey == null ? null : revisions.get(pooled.revisionKey);
+        if (revision != null) {
+            revision.sandboxes.remove(pooled);
+        }
+        return true;
+    }
+
+    /** An empty revision is forgotten; the next call of it makes a new one. */
+    private void forgetIfDone(Revision revision) {
+        if (revision.isEmpty()) {
+            revisions.remove(revision.key);
+        }
+    }
+
+    /** Reborn: a sandbox whose runtime died leaves the pool at once; its room goes to new ones. */
+    private void exited(PooledSandbox pooled) {
+        List<Runnable> after = new ArrayList<>();
+        boolean wasInPool;
+        synchronized (lock) {
+            wasInPool = detach(pooled);
+            Revision revision = pooled.revisionKey == null ? null : revisions.get(pooled.revisionKey);
+            if (revision != null) {
+                pump(revision, after);
+            }
+        }
+        after.forEach(Runnable::run);
+        if (wasInPool) {
+            LOG.info("Sandbox {} ({}) exited; it will not be given calls", pooled.sandbox.id(),
+                    pooled.function == null ? "stem cell of " + pooled.sandbox.runtime() : pooled.function.functionName());
+            refillLater();
+        }
+    }
+
+    private void refillLater() {
+        try {
+            timer.execute(this::maintainStems);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the controller is stopping
+        }
+    }
+
+    /**
+     * Keeps the configured number of stem cells per installed runtime, destroys those of
+     * runtimes no longer installed and drains warm sandboxes of those runtimes. Runs on the
+     * timer: starting a process must not delay a call.
+     */
+    void maintainStems() {
+        Set<String> installed = sandboxManager.runtimes();
+        PoolSettings limits = settings;
+        List<Runnable> after = new ArrayList<>();
+        List<String> toStart = new ArrayList<>();
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            for (Map.Entry<String, Deque<PooledSandbox>> entry : stems.entrySet()) {
+                boolean wanted = installed.contains(entry.getKey());
+                int keep = wanted ? limits.stemCellsPerRuntime() : 0;
+                while (entry.getValue().size() > keep) {
+                    retire(entry.getValue().peekLast(), after);
+                }
+            }
+            for (PooledSandbox pooled : List.copyOf(all)) {
+                if (pooled.phase == PooledSandbox.Phase.ACTIVE && !installed.contains(pooled.sandbox.runtime())) {
+                    pooled.phase = PooledSandbox.Phase.DRAINING;
+                    if (pooled.inFlight == 0) {
+                        retire(pooled, after);
+                    }
+                }
+            }
+            for (String runtime : installed) {
+                int have = stems.getOrDefault(runtime, new ArrayDeque<>()).size() + stemsStarting.getOrDefault(runtime, 0);
+                for (int i = have; i < limits.stemCellsPerRuntime() && admit(limits.stemCellMemoryMb(), 1, null, false, after); i++) {
+                    stemsStarting.merge(runtime, 1, Integer::sum);
+                    toStart.add(runtime);
+                }
+            }
+        }
+        after.forEach(Runnable::run);
+        for (String runtime : toStart) {
+            startStem(runtime, limits.stemCellMemoryMb());
+        }
+    }
+
+    private void startStem(String runtime, int memoryMb) {
+        CompletionStage<Sandbox> created;
+        try {
+            created = sandboxManager.create(runtime);
+        } catch (RuntimeException e) {
+            created = CompletableFuture.failedFuture(e);
+        }
+        created.whenComplete((sandbox, failure) -> {
+            PooledSandbox stem = failure == null ? new PooledSandbox(sandbox, PooledSandbox.Phase.STEM, memoryMb) : null;
+            synchronized (lock) {
+                stemsStarting.merge(runtime, -1, Integer::sum);
+                if (stem != null && !closed && sandbox.isAlive()) {
+                    all.add(stem);
+                    stems.computeIfAbsent(runtime, r -> new ArrayDeque<>()).addLast(stem);
+                } else {
+                    sandboxCount--;
+                    reservedMemoryMb -= memoryMb;
+                    stem = null;
+                }
+            }
+            if (failure != null) {
+                LOG.warn("A stem cell of {} failed to start: {}", runtime, failure.getMessage());
+            } else if (stem == null) {
+                sandbox.destroy();
+            } else {
+                PooledSandbox kept = stem;
+                sandbox.exited().thenRun(() -> exited(kept));
+            }
+        });
+    }
+
+    /**
+     * Cooldown: destroys sandboxes idle past the idle timeout and idle ones of revisions that are
+     * no longer current ({@code currentKey} gives a function's current revision key, or
+     * {@code null} once it is deleted), then tops the stem cells up.
+     */
+    void sweep(Function<String, String> currentKey) {
+        long now = System.nanoTime();
+        PoolSettings limits = settings;
+        List<Runnable> after = new ArrayList<>();
+        Map<String, String> current = new HashMap<>();
+        synchronized (lock) {
+            for (Revision revision : revisions.values()) {
+                current.put(revision.functionName, null);
+            }
+        }
+        current.replaceAll((name, ignored) -> currentKey.apply(name));
+        synchronized (lock) {
+            for (Revision revision : List.copyOf(revisions.values())) {
+                if (!revision.key.equals(current.get(revision.functionName)) && current.containsKey(revision.functionName)) {
+                    drain(revision.key, after);
+                }
+                for (PooledSandbox pooled : List.copyOf(revision.sandboxes)) {
+                    if (pooled.inFlight == 0 && (now - pooled.idleSinceNanos > limits.idleTimeoutNanos() || !pooled.sandbox.isAlive())) {
+                        retire(pooled, after);
+                    }
+                }
+                forgetIfDone(revision);
+            }
+        }
+        after.forEach(Runnable::run);
+        maintainStems();
+    }
+
+    /** Every sandbox now, for /v1/runtimes. */
+    List<SandboxStatus> status() {
+        long now = System.nanoTime();
+        List<SandboxStatus> list = new ArrayList<>();
+        synchronized (lock) {
+            for (PooledSandbox pooled : all) {
+                FunctionConfiguration function = pooled.function;
+                list.add(new SandboxStatus(pooled.sandbox.id(), pooled.sandbox.runtime(), state(pooled),
+                        function == null ? null : function.functionName(), function == null ? null : function.version(),
+                        function == null ? null : function.codeSha256(), TimeUnit.NANOSECONDS.toMillis(now - pooled.createdNanos),
+                        pooled.callsServed, pooled.inFlight, pooled.memoryMb, pooled.sandbox.pid()));
+            }
+        }
+        return list;
+    }
+
+    private String state(PooledSandbox pooled) {
+        if (!pooled.sandbox.isAlive()) {
+            return "dead";
+        }
+        Revision revision = pooled.revisionKey == null ? null : revisions.get(pooled.revisionKey);
+        return switch (pooled.phase) {
+            case STEM -> "stem";
+            case WARMING -> "warming";
+            case DRAINING -> "cooling";
+            case ACTIVE -> revision == null || revision.draining ? "cooling" : pooled.inFlight > 0 ? "busy" : "warm";
+        };
+    }
+
+    /** Calls waiting for a sandbox, by function. */
+    Map<String, Integer> queueDepth() {
+        Map<String, Integer> depth = new TreeMap<>();
+        synchronized (lock) {
+            for (Revision revision : revisions.values()) {
+                depth.merge(revision.functionName, revision.waiters.size(), Integer::sum);
+            }
+        }
+        return depth;
+    }
+
+    /** Destroys every sandbox and fails the calls still waiting. */
+    void close() {
+        List<PooledSandbox> sandboxes;
+        List<Waiter> waiting = new ArrayList<>();
+        synchronized (lock) {
+            closed = true;
+            sandboxes = List.copyOf(all);
+            for (Revision revision : revisions.values()) {
+                waiting.addAll(revision.waiters);
+                revision.waiters.clear();
+            }
+            sandboxes.forEach(this::detach);
+        }
+        for (Waiter waiter : waiting) {
+            cancel(waiter);
+            waiter.lease.completeExceptionally(new FaasException(ErrorCode.SERVICE, "The engine is stopping"));
+        }
+        sandboxes.forEach(pooled -> pooled.sandbox.destroy());
     }
 }

@@ -292,6 +292,12 @@ final class ProcessSandbox implements Sandbox {
     }
 
     @Override
+    public long pid() {
+        LaunchedProcess running = process;
+        return running == null ? -1 : running.pid();
+    }
+
+    @Override
     public void destroy() {
         close(new ExitReason(SandboxExitedException.EXIT_ERROR, "sandbox " + id + " was destroyed"));
     }

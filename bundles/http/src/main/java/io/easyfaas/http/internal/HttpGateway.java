@@ -16,7 +16,9 @@ import io.easyfaas.api.FaasException;
 import io.easyfaas.api.function.FunctionConfiguration;
 import io.easyfaas.api.function.FunctionRegistry;
 import io.easyfaas.api.invoke.InvocationResult;
+import io.easyfaas.api.invoke.AsyncInvoker;
 import io.easyfaas.api.invoke.Invoker;
+import io.easyfaas.api.pool.PoolStatus;
 import io.easyfaas.api.kernel.KernelProbe;
 import io.easyfaas.api.logs.FunctionLogs;
 import io.undertow.Undertow;
@@ -74,13 +76,16 @@ public class HttpGateway {
     private final FunctionLogs logs;
     private final Exchanges exchanges;
     private final FunctionRequests requests;
+    private final AsyncInvocationHandler async;
+    private final PoolHandlers pool;
     private final JsonFactory eventChecker = new JsonFactory();
     private final GracefulShutdownHandler graceful;
     private final Undertow server;
 
     @Activate
     public HttpGateway(Config config, @Reference Xnio xnio, @Reference Invoker invoker,
-            @Reference FunctionRegistry registry, @Reference KernelProbe kernel, @Reference FunctionLogs logs) {
+            @Reference FunctionRegistry registry, @Reference KernelProbe kernel, @Reference FunctionLogs logs,
+            @Reference AsyncInvoker asyncInvoker, @Reference PoolStatus poolStatus) {
         this.config = config;
         this.invoker = invoker;
         this.registry = registry;
@@ -89,6 +94,8 @@ public class HttpGateway {
         ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.UPPER_CAMEL_CASE);
         this.exchanges = new Exchanges(json);
         this.requests = new FunctionRequests(json);
+        this.async = new AsyncInvocationHandler(asyncInvoker, exchanges);
+        this.pool = new PoolHandlers(poolStatus, exchanges);
         HttpHandler routes = routes();
         this.graceful = new GracefulShutdownHandler(exchange -> {
             try {
@@ -113,6 +120,9 @@ public class HttpGateway {
                 .get("/healthz", ex -> Exchanges.send(ex, 200, "text/plain", "ok\n".getBytes(StandardCharsets.UTF_8)))
                 .get("/v1/node", ex -> exchanges.sendJson(ex, 200, Map.of("Capabilities", kernel.capabilities())))
                 .post("/v1/functions/{name}/invocations", this::invoke)
+                .get("/v1/invocations/{requestId}", async::status)
+                .get("/v1/runtimes", pool::runtimes)
+                .get("/metrics", pool::metrics)
                 .get("/v1/functions", ex -> exchanges.sendJson(ex, 200, Map.of("Functions", registry.list())))
                 .post("/v1/functions", ex -> management(ex, (e, body) -> {
                     FunctionRequests.Deployment deployment = requests.deployment(body, null);
@@ -179,6 +189,10 @@ public class HttpGateway {
             checkJson(event);
             String qualifier = ex.getQueryParameters().containsKey("Qualifier")
                     ? ex.getQueryParameters().get("Qualifier").getFirst() : null;
+            if (AsyncInvocationHandler.isEvent(ex)) {
+                async.submit(ex, name, qualifier, id, event);
+                return;
+            }
             ex.dispatch(SameThreadExecutor.INSTANCE, () -> {
                 try {
                     invoker.invoke(name, qualifier, id, event).whenComplete((result, failure) -> {

@@ -1,0 +1,7 @@
+/** What the controller's sandbox pool holds and has done: for /v1/runtimes and /metrics. */
+@Export
+@Version("1.0.0")
+package io.easyfaas.api.pool;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

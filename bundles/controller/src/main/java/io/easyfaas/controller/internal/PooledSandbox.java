@@ -1,0 +1,43 @@
+package io.easyfaas.controller.internal;
+
+import io.easyfaas.api.function.FunctionConfiguration;
+import io.easyfaas.api.sandbox.Sandbox;
+
+/**
+ * A sandbox with what the pool knows of it. Every field but the sandbox and its birth is
+ * guarded by the pool's lock.
+ */
+final class PooledSandbox {
+    /** Where a sandbox is in its life; {@link SandboxPool#status} turns this into the API's states. */
+    enum Phase { STEM, WARMING, ACTIVE, DRAINING }
+
+    final Sandbox sandbox;
+    final long createdNanos = System.nanoTime();
+    Phase phase;
+    /** The revision it is specialised for; {@code null} while a stem cell. */
+    FunctionConfiguration function;
+    String revisionKey;
+    int memoryMb;
+    int inFlight;
+    long callsServed;
+    long idleSinceNanos = createdNanos;
+    /** Set once its capacity is given back: it is out of the pool for good. */
+    boolean detached;
+
+    PooledSandbox(Sandbox sandbox, Phase phase, int memoryMb) {
+        this.sandbox = sandbox;
+        this.phase = phase;
+        this.memoryMb = memoryMb;
+    }
+
+    void specialise(FunctionConfiguration function, String revisionKey) {
+        this.function = function;
+        this.revisionKey = revisionKey;
+        this.memoryMb = function.memorySize();
+        this.phase = Phase.WARMING;
+    }
+
+    boolean canTakeCall(int concurrency) {
+        return phase == Phase.ACTIVE && !detached && inFlight < concurrency && sandbox.isAlive();
+    }
+}

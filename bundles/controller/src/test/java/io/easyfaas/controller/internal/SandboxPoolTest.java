@@ -1,0 +1,282 @@
+package io.easyfaas.controller.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import io.easyfaas.api.ErrorCode;
+import io.easyfaas.api.FaasException;
+import io.easyfaas.api.function.FunctionConfiguration;
+import io.easyfaas.api.function.FunctionEnvironment;
+import io.easyfaas.api.invoke.InvocationResult;
+import io.easyfaas.api.sandbox.Sandbox;
+import io.easyfaas.api.sandbox.SandboxManager;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pool's scheduling decisions, one at a time: which sandbox a call gets, when it waits, when
+ * it is refused, what is evicted, drained or destroyed. It uses an in-memory SandboxManager
+ * because these decisions hinge on exact orderings (a slot freeing while calls wait, a plugin
+ * vanishing mid-call) that real runtimes cannot be made to produce on cue; the same behaviours
+ * are covered end to end with real runtimes by the itests' PoolIT.
+ */
+class SandboxPoolTest {
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final FakeSandboxManager manager = new FakeSandboxManager();
+    private final CallMetrics metrics = new CallMetrics();
+
+    @AfterEach
+    void stopTimer() {
+        timer.shutdownNow();
+    }
+
+    private SandboxPool pool(int maxSandboxes, long memoryMb, int stems, int quota, int perFunction, int queue, long waitMillis) {
+        return new SandboxPool(new PoolSettings(maxSandboxes, memoryMb, stems, 128, quota, perFunction, queue, waitMillis,
+                TimeUnit.SECONDS.toNanos(300)), manager, f -> Path.of("/code"), timer, metrics);
+    }
+
+    @Test
+    void callsPastTheFunctionsSandboxesWaitInOrderAndPastTheQueueAreRefused() throws Exception {
+        SandboxPool pool = pool(10, 10_000, 0, 1, 1, 2, 10_000);
+        FunctionConfiguration function = function("f", "r1", 128);
+        SandboxPool.Lease running = pool.acquire(function).get(1, TimeUnit.SECONDS);
+        CompletableFuture<SandboxPool.Lease> second = pool.acquire(function);
+        CompletableFuture<SandboxPool.Lease> third = pool.acquire(function);
+
+        FaasException refused = assertThrows(FaasException.class, () -> pool.acquire(function));
+        assertEquals(ErrorCode.TOO_MANY_REQUESTS, refused.errorCode());
+        assertFalse(second.isDone());
+        pool.release(running.sandbox(), true);
+        assertSame(running.sandbox(), second.get(1, TimeUnit.SECONDS).sandbox(), "the first waiter gets the freed slot");
+        assertFalse(third.isDone());
+        pool.release(running.sandbox(), true);
+        assertSame(running.sandbox(), third.get(1, TimeUnit.SECONDS).sandbox());
+        assertEquals(1, manager.created.size(), "one sandbox served all three calls");
+    }
+
+    @Test
+    void aCallThatWaitsPastTheMaximumWaitIsRefused() throws Exception {
+        SandboxPool pool = pool(10, 10_000, 0, 1, 1, 5, 50);
+        FunctionConfiguration function = function("f", "r1", 128);
+        pool.acquire(function).get(1, TimeUnit.SECONDS);
+
+        CompletableFuture<SandboxPool.Lease> waiting = pool.acquire(function);
+
+        CompletionException failure = assertThrows(CompletionException.class, waiting::join);
+        assertEquals(ErrorCode.TOO_MANY_REQUESTS, ((FaasException) failure.getCause()).errorCode());
+        assertEquals(0, pool.queueDepth().get("f"));
+    }
+
+    @Test
+    void aSandboxTakesUpToItsQuotaOfCallsAtOnce() throws Exception {
+        SandboxPool pool = pool(10, 10_000, 0, 3, 1, 0, 1000);
+        FunctionConfiguration function = function("f", "r1", 128);
+        PooledSandbox first = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
+
+        assertSame(first, pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox());
+        assertSame(first, pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox());
+        assertThrows(FaasException.class, () -> pool.acquire(function), "quota 3, one sandbox, no queue");
+    }
+
+    @Test
+    void memoryAdmissionEvictsAnIdleSandboxOfAnotherFunctionBeforeRefusing() throws Exception {
+        SandboxPool pool = pool(10, 1024, 0, 1, 4, 0, 1000);
+        PooledSandbox idle = pool.acquire(function("a", "r1", 512)).get(1, TimeUnit.SECONDS).sandbox();
+        pool.release(idle, true);
+        PooledSandbox busy = pool.acquire(function("b", "r1", 512)).get(1, TimeUnit.SECONDS).sandbox();
+
+        PooledSandbox third = pool.acquire(function("c", "r1", 512)).get(1, TimeUnit.SECONDS).sandbox();
+
+        assertFalse(idle.sandbox.isAlive(), "the idle sandbox of a made room");
+        assertTrue(busy.sandbox.isAlive());
+        FaasException refused = assertThrows(FaasException.class, () -> pool.acquire(function("d", "r1", 512)));
+        assertEquals(ErrorCode.TOO_MANY_REQUESTS, refused.errorCode(), "both sandboxes are busy: nothing to evict");
+        assertNotSame(idle, third);
+    }
+
+    @Test
+    void aFirstCallSpecialisesAStemCellInsteadOfStartingARuntime() throws Exception {
+        SandboxPool pool = pool(10, 10_000, 2, 1, 4, 0, 1000);
+        pool.maintainStems();
+        assertEquals(2, manager.created.size());
+        FakeSandbox stem = manager.created.get(0);
+
+        PooledSandbox taken = pool.acquire(function("f", "r1", 256)).get(1, TimeUnit.SECONDS).sandbox();
+
+        assertSame(stem, taken.sandbox);
+        assertEquals("f", stem.initialisedWith);
+        assertEquals(256, taken.memoryMb);
+        assertEquals(1, metrics.snapshot(java.util.Map.of(), java.util.Map.of()).stemCellWarmups());
+        awaitTrue(() -> manager.created.size() == 3, "the taken stem cell is replaced in the background");
+    }
+
+    @Test
+    void aRemovedRuntimesStemCellsAreDestroyedAndItsWarmSandboxesDrain() throws Exception {
+        SandboxPool pool = pool(10, 10_000, 1, 1, 4, 0, 1000);
+        PooledSandbox busy = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
+        PooledSandbox idle = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
+        pool.release(idle, true);
+        pool.maintainStems();
+        FakeSandbox stem = manager.created.get(manager.created.size() - 1);
+
+        manager.runtimes.remove("r1");
+        pool.maintainStems();
+
+        assertFalse(stem.isAlive(), "the stem cell of the removed runtime is gone");
+        assertFalse(idle.sandbox.isAlive(), "the idle warm sandbox is gone");
+        assertTrue(busy.sandbox.isAlive(), "the call in flight finishes");
+        pool.release(busy, true);
+        assertFalse(busy.sandbox.isAlive(), "and then its sandbox goes too");
+    }
+
+    @Test
+    void aRedeployDrainsTheOldRevisionWhileItsCallsFinish() throws Exception {
+        SandboxPool pool = pool(10, 10_000, 0, 1, 4, 0, 1000);
+        PooledSandbox busy = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
+        PooledSandbox idle = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
+        pool.release(idle, true);
+
+        PooledSandbox current = pool.acquire(function("f", "r2", 128)).get(1, TimeUnit.SECONDS).sandbox();
+
+        assertFalse(idle.sandbox.isAlive(), "an idle sandbox of the old revision goes at once");
+        assertTrue(busy.sandbox.isAlive(), "a busy one finishes its call");
+        assertNotSame(busy, current);
+        assertEquals(List.of("cooling", "busy"), pool.status().stream().map(s -> s.state()).toList());
+        pool.release(busy, true);
+        assertFalse(busy.sandbox.isAlive());
+    }
+
+    @Test
+    void aDeadSandboxIsNeverGivenACall() throws Exception {
+        SandboxPool pool = pool(10, 10_000, 0, 1, 4, 0, 1000);
+        FunctionConfiguration function = function("f", "r1", 128);
+        PooledSandbox first = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
+        pool.release(first, true);
+
+        ((FakeSandbox) first.sandbox).die();
+
+        assertTrue(pool.status().isEmpty(), "the dead sandbox left the pool");
+        PooledSandbox next = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
+        assertNotSame(first, next);
+        assertTrue(next.sandbox.isAlive());
+    }
+
+    @Test
+    void aFunctionThatFailsToLoadAnswersItsErrorAndLeavesNoSandbox() throws Exception {
+        SandboxPool pool = pool(10, 10_000, 0, 1, 4, 0, 1000);
+        manager.failInit = true;
+
+        SandboxPool.Lease lease = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS);
+
+        assertNull(lease.sandbox());
+        assertEquals("Runtime.ImportModuleError", lease.initFailure().errorType());
+        assertTrue(pool.status().isEmpty());
+        assertFalse(manager.created.get(0).isAlive());
+    }
+
+    private static FunctionConfiguration function(String name, String revision, int memory) {
+        return new FunctionConfiguration(name, "r1", "index.handler", memory, 3, "", FunctionEnvironment.empty(),
+                "sha-" + revision, 1, FunctionConfiguration.LATEST, "2026-01-01T00:00:00Z", revision);
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, what);
+            Thread.sleep(10);
+        }
+    }
+
+    /** Sandboxes that start at once and load any function, unless told to fail. */
+    private static final class FakeSandboxManager implements SandboxManager {
+        final Set<String> runtimes = new ConcurrentSkipListSet<>(Set.of("r1"));
+        final List<FakeSandbox> created = new CopyOnWriteArrayList<>();
+        volatile boolean failInit;
+
+        @Override
+        public CompletionStage<Sandbox> create(String runtime) {
+            FakeSandbox sandbox = new FakeSandbox("s" + created.size(), runtime, failInit);
+            created.add(sandbox);
+            return CompletableFuture.completedFuture(sandbox);
+        }
+
+        @Override
+        public Set<String> runtimes() {
+            return Set.copyOf(runtimes);
+        }
+    }
+
+    private static final class FakeSandbox implements Sandbox {
+        private final String id;
+        private final String runtime;
+        private final boolean failInit;
+        private final CompletableFuture<Void> exited = new CompletableFuture<>();
+        volatile String initialisedWith;
+
+        FakeSandbox(String id, String runtime, boolean failInit) {
+            this.id = id;
+            this.runtime = runtime;
+            this.failInit = failInit;
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        @Override
+        public String runtime() {
+            return runtime;
+        }
+
+        @Override
+        public CompletionStage<InvocationResult> initialize(FunctionConfiguration function, Path codeDirectory) {
+            initialisedWith = function.functionName();
+            return CompletableFuture.completedFuture(failInit
+                    ? FunctionErrors.error("Runtime.ImportModuleError", "no module", 0)
+                    : new InvocationResult(new byte[0], null, 0));
+        }
+
+        @Override
+        public CompletionStage<InvocationResult> invoke(String requestId, byte[] event, long deadlineEpochMillis) {
+            return CompletableFuture.completedFuture(new InvocationResult(event, null, 0));
+        }
+
+        @Override
+        public CompletionStage<Void> exited() {
+            return exited;
+        }
+
+        @Override
+        public boolean isAlive() {
+            return !exited.isDone();
+        }
+
+        void die() {
+            exited.complete(null);
+        }
+
+        @Override
+        public void destroy() {
+            die();
+        }
+    }
+}
