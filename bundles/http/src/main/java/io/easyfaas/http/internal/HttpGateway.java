@@ -110,6 +110,7 @@ public class HttpGateway {
                 .get("/healthz", ex -> Exchanges.send(ex, 200, "text/plain", "ok\n".getBytes(StandardCharsets.UTF_8)))
                 .get("/v1/node", ex -> exchanges.sendJson(ex, 200, Map.of("Capabilities", kernel.capabilities())))
                 .post("/v1/functions/{name}/invocations", this::invoke)
+                .addAll(new HttpTriggerHandler(invoker, exchanges, config.max_event_bytes()).routes())
                 .get("/v1/functions", ex -> exchanges.sendJson(ex, 200, Map.of("Functions", registry.list())))
                 .post("/v1/functions", ex -> management(ex, (e, body) -> {
                     FunctionRequests.Deployment deployment = requests.deployment(body, null);
