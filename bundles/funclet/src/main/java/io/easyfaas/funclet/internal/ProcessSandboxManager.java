@@ -9,6 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -45,6 +47,10 @@ public class ProcessSandboxManager implements SandboxManager {
 
         @AttributeDefinition(description = "Largest frame a runtime may send (header plus payload), in bytes")
         int max_frame_bytes() default 16 * 1024 * 1024;
+
+        @AttributeDefinition(description = "How long a sandbox request waits for a runtime that is not installed, in "
+                + "milliseconds: a plugin being replaced has no adapter between the old revision's stop and the new one's start")
+        long runtime_wait_millis() default 5_000;
     }
 
     private final Config config;
@@ -53,6 +59,9 @@ public class ProcessSandboxManager implements SandboxManager {
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, RuntimeAdapter> adapters = new ConcurrentHashMap<>();
     private final Set<ProcessSandbox> live = ConcurrentHashMap.newKeySet();
+    /** Completed, and replaced, whenever an adapter is bound or the funclet stops: wakes requests waiting for a runtime. */
+    private final AtomicReference<CompletableFuture<Void>> adapterBound = new AtomicReference<>(new CompletableFuture<>());
+    private volatile boolean closed;
 
     @Activate
     public ProcessSandboxManager(Config config) throws IOException {
@@ -68,6 +77,7 @@ public class ProcessSandboxManager implements SandboxManager {
             adapters.put(name, adapter);
         }
         LOG.info("Runtimes available: {}", runtimes());
+        adapterBound.getAndSet(new CompletableFuture<>()).complete(null);
     }
 
     void unbindRuntimeAdapter(RuntimeAdapter adapter) {
@@ -82,11 +92,27 @@ public class ProcessSandboxManager implements SandboxManager {
 
     @Override
     public CompletionStage<Sandbox> create(String runtime) {
+        return create(runtime, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.runtime_wait_millis()));
+    }
+
+    /** Starts a sandbox with the runtime's adapter, waiting until {@code deadlineNanos} for one to be bound. */
+    private CompletionStage<Sandbox> create(String runtime, long deadlineNanos) {
+        CompletableFuture<Void> nextBind = adapterBound.get(); // taken before the lookup: no bind is missed
         RuntimeAdapter adapter = adapters.get(runtime);
-        if (adapter == null) {
+        if (adapter != null) {
+            return start(runtime, adapter);
+        }
+        long leftNanos = deadlineNanos - System.nanoTime();
+        if (closed || leftNanos <= 0) {
             return CompletableFuture.failedFuture(FaasException.invalid(
                     "Runtime " + runtime + " is not installed; installed runtimes: " + runtimes()));
         }
+        // the continuation runs off the binding thread: starting a process must not hold up SCR
+        return nextBind.copy().completeOnTimeout(null, leftNanos, TimeUnit.NANOSECONDS)
+                .thenComposeAsync(bound -> create(runtime, deadlineNanos));
+    }
+
+    private CompletionStage<Sandbox> start(String runtime, RuntimeAdapter adapter) {
         String id = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
         ProcessSandbox sandbox = new ProcessSandbox(id, runtime, directories, json, live::remove);
         live.add(sandbox);
@@ -96,6 +122,8 @@ public class ProcessSandboxManager implements SandboxManager {
 
     @Deactivate
     void deactivate() throws InterruptedException {
+        closed = true;
+        adapterBound.get().complete(null);
         for (ProcessSandbox sandbox : live.toArray(ProcessSandbox[]::new)) {
             sandbox.destroy();
         }
