@@ -14,24 +14,33 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.Stream;
 
+import javax.inject.Inject;
+
+import org.junit.Before;
+import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
+import org.osgi.framework.BundleContext;
 
 /**
- * An engine whose {@code deploy/} is a fresh folder watched by FileInstall, as in the
- * distribution: the shipped plugins are copied into it, so FileInstall owns them and the tests
- * can drop, replace and delete plugin jars while the engine serves calls. The probe runs in the
- * same JVM, so it finds the folder and the port in system properties.
+ * Base of tests on an engine whose {@code deploy/} is a fresh folder watched by FileInstall, as
+ * in the distribution: the shipped plugins are copied into it, so FileInstall owns them and the
+ * tests can drop, replace and delete plugin jars while the engine serves calls. The probe runs
+ * in the same JVM, so it finds the folder and the port in system properties. Subclasses are
+ * Pax Exam tests ({@code @RunWith(PaxExam.class)}, {@code @ExamReactorStrategy(PerClass.class)}).
  */
-final class DeployFolderEngine {
+public abstract class DeployFolderEngine {
     static final String DEPLOY_DIR = "easyfaas.it.deploy.dir";
     static final String PORT = "easyfaas.http.port";
     /** The template plugin jar the reactor built (set by the itests pom). */
     static final String TEMPLATE_PLUGIN = "easyfaas.template.plugin";
 
-    private DeployFolderEngine() {
-    }
+    @Inject
+    protected BundleContext context;
 
-    static Option[] engineOptions() throws IOException {
+    protected EngineClient engine;
+
+    @Configuration
+    public Option[] engineOptions() throws IOException {
         Path data = Files.createTempDirectory("easyfaas-it-data");
         Path config = Files.createTempDirectory("easyfaas-it-config");
         Path deploy = Files.createTempDirectory("easyfaas-it-deploy");
@@ -59,8 +68,10 @@ final class DeployFolderEngine {
         return options(options.toArray(Option[]::new));
     }
 
-    static EngineClient client() {
-        return new EngineClient(Integer.parseInt(System.getProperty(PORT)));
+    @Before
+    public void waitForEngine() throws InterruptedException {
+        engine = new EngineClient(Integer.parseInt(System.getProperty(PORT)));
+        engine.awaitReady(() -> true);
     }
 
     static Path deployFolder() {

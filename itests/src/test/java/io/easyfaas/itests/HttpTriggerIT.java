@@ -4,15 +4,11 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 
-import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
@@ -20,7 +16,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 /** Functions as web endpoints: {@code ANY /http/{function}[/path]} with API-gateway events. */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class HttpTriggerIT {
+public class HttpTriggerIT extends DeployFolderEngine {
 
     /** Answers a response description built from the event it got. */
     private static final String NODE_WEB = "exports.handler = async (event) => ({\n"
@@ -41,19 +37,6 @@ public class HttpTriggerIT {
             + "    data = base64.b64decode(event['body'])\n"
             + "    return {'statusCode': 200, 'headers': {'Content-Type': 'application/octet-stream'},\n"
             + "            'body': base64.b64encode(data[::-1]).decode('ascii'), 'isBase64Encoded': True}\n";
-
-    private EngineClient engine;
-
-    @Configuration
-    public Option[] config() throws IOException {
-        return DeployFolderEngine.engineOptions();
-    }
-
-    @Before
-    public void waitForEngine() throws InterruptedException {
-        engine = DeployFolderEngine.client();
-        engine.awaitReady(() -> true);
-    }
 
     private static String text(HttpResponse<byte[]> response) {
         return new String(response.body(), StandardCharsets.UTF_8);

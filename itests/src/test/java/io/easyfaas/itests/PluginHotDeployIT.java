@@ -5,7 +5,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,18 +13,12 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import javax.inject.Inject;
-
-import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 
 import io.easyfaas.api.sandbox.SandboxManager;
@@ -36,7 +29,7 @@ import io.easyfaas.api.sandbox.SandboxManager;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class PluginHotDeployIT {
+public class PluginHotDeployIT extends DeployFolderEngine {
     private static final String RUNTIME = "python3-minimal";
     private static final String PLUGIN_BSN = "io.easyfaas.runtime.template";
     private static final String HANDLER = "import time\n"
@@ -44,28 +37,12 @@ public class PluginHotDeployIT {
             + "    time.sleep(event.get('sleep', 0))\n"
             + "    return 'minimal ' + event.get('name', '')\n";
 
-    @Inject
-    private BundleContext context;
-
-    private EngineClient engine;
-
-    @Configuration
-    public Option[] config() throws IOException {
-        return DeployFolderEngine.engineOptions();
-    }
-
-    @Before
-    public void waitForEngine() throws InterruptedException {
-        engine = DeployFolderEngine.client();
-        engine.awaitReady(() -> true);
-    }
-
     @Test
     public void aDroppedPluginServesCallsAndDeletingItWithdrawsItsRuntime() throws Exception {
         assertRefusedAsNotInstalled(engine.deploy("minimal-early", RUNTIME, "app.handler", 10, "app.py", HANDLER));
 
         long dropped = System.nanoTime();
-        Path jar = DeployFolderEngine.drop(Files.readAllBytes(Path.of(System.getProperty(DeployFolderEngine.TEMPLATE_PLUGIN))),
+        Path jar = drop(Files.readAllBytes(Path.of(System.getProperty(TEMPLATE_PLUGIN))),
                 "template-plugin.jar");
         HttpResponse<String> deployed;
         do {

@@ -24,17 +24,11 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
-import javax.inject.Inject;
-
-import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.wiring.FrameworkWiring;
 
@@ -47,27 +41,11 @@ import io.easyfaas.api.runtime.RuntimeAdapter;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class PythonHotSwapIT {
+public class PythonHotSwapIT extends DeployFolderEngine {
     private static final String PLUGIN_BSN = "io.easyfaas.runtime.python3";
     private static final String BOOTSTRAP_ENTRY = "bootstrap/bootstrap.py";
     private static final int SWAPS = 20;
     private static final int LOAD_THREADS = 3;
-
-    @Inject
-    private BundleContext context;
-
-    private EngineClient engine;
-
-    @Configuration
-    public Option[] config() throws IOException {
-        return DeployFolderEngine.engineOptions();
-    }
-
-    @Before
-    public void waitForEngine() throws InterruptedException {
-        engine = DeployFolderEngine.client();
-        engine.awaitReady(() -> true);
-    }
 
     private static String marker(int revision) {
         return "# easyfaas-it revision " + revision + "\n";
@@ -94,7 +72,7 @@ public class PythonHotSwapIT {
                 "import os\ndef handler(event, context):\n    return os.getpid()\n").statusCode());
         assertEquals(201, engine.deploy("probe", "python3", "index.handler", 10, "index.py", probe(0)).statusCode());
         Path pluginJar;
-        try (Stream<Path> files = Files.list(DeployFolderEngine.deployFolder())) {
+        try (Stream<Path> files = Files.list(deployFolder())) {
             pluginJar = files.filter(p -> p.getFileName().toString().contains("python3")).findFirst().orElseThrow();
         }
         byte[] original = Files.readAllBytes(pluginJar);
@@ -122,7 +100,7 @@ public class PythonHotSwapIT {
                 });
             }
             for (int revision = 1; revision <= SWAPS; revision++) {
-                DeployFolderEngine.drop(withBootstrapMarker(original, marker(revision)), pluginJar.getFileName().toString());
+                drop(withBootstrapMarker(original, marker(revision)), pluginJar.getFileName().toString());
                 ClassLoader loader = adapterLoader(marker(revision));
                 if (revision < SWAPS) {
                     replacedLoaders.add(new WeakReference<>(loader));
