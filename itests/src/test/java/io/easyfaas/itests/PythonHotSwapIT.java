@@ -36,7 +36,8 @@ import io.easyfaas.api.runtime.RuntimeAdapter;
 
 /**
  * The python3 plugin jar replaced by new revisions, 20 times, while a load generator calls a
- * Python function: no call fails, sandboxes started after a swap run that revision's bootstrap,
+ * Python function on warm sandboxes and another thread makes a cold start after another: no
+ * call fails, sandboxes started after a swap run that revision's bootstrap,
  * and the old revisions' class loaders are released.
  */
 @RunWith(PaxExam.class)
@@ -71,6 +72,8 @@ public class PythonHotSwapIT extends DeployFolderEngine {
         assertEquals(201, engine.deploy("load", "python3", "index.handler", 10, "index.py",
                 "import os\ndef handler(event, context):\n    return os.getpid()\n").statusCode());
         assertEquals(201, engine.deploy("probe", "python3", "index.handler", 10, "index.py", probe(0)).statusCode());
+        assertEquals(201, engine.deploy("churn", "python3", "index.handler", 10, "index.py",
+                "import os\ndef handler(event, context):\n    return os.environ['ROUND']\n").statusCode());
         Path pluginJar;
         try (Stream<Path> files = Files.list(deployFolder())) {
             pluginJar = files.filter(p -> p.getFileName().toString().contains("python3")).findFirst().orElseThrow();
@@ -81,9 +84,26 @@ public class PythonHotSwapIT extends DeployFolderEngine {
         replacedLoaders.add(new WeakReference<>(adapterLoader(null)));
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger calls = new AtomicInteger();
+        AtomicInteger coldStarts = new AtomicInteger();
         ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        ExecutorService load = Executors.newFixedThreadPool(LOAD_THREADS);
+        ExecutorService load = Executors.newFixedThreadPool(LOAD_THREADS + 1);
         try {
+            // every churn call is a cold start: a new configuration revision needs a new sandbox
+            load.execute(() -> {
+                for (int round = 0; !stop.get(); round++) {
+                    try {
+                        HttpResponse<String> configured = engine.put("/v1/functions/churn/configuration",
+                                ("{\"Environment\":{\"Variables\":{\"ROUND\":\"" + round + "\"}}}").getBytes(StandardCharsets.UTF_8));
+                        HttpResponse<String> r = engine.invoke("churn", "{}");
+                        if (configured.statusCode() != 200 || r.statusCode() != 200 || !r.body().equals("\"" + round + "\"")) {
+                            failures.add("cold start: " + configured.statusCode() + " " + r.statusCode() + " " + r.body());
+                        }
+                    } catch (RuntimeException e) {
+                        failures.add(e.toString());
+                    }
+                    coldStarts.incrementAndGet();
+                }
+            });
             for (int i = 0; i < LOAD_THREADS; i++) {
                 load.execute(() -> {
                     while (!stop.get()) {
@@ -118,8 +138,9 @@ public class PythonHotSwapIT extends DeployFolderEngine {
             load.shutdown();
             assertTrue(load.awaitTermination(60, TimeUnit.SECONDS));
         }
-        System.out.println("PythonHotSwapIT: " + calls + " calls across " + SWAPS + " swaps, " + failures.size() + " failed");
-        assertEquals("failed calls out of " + calls + ": " + failures.stream().limit(5).toList(), 0, failures.size());
+        System.out.println("PythonHotSwapIT: " + calls + " warm calls and " + coldStarts + " cold starts across " + SWAPS
+                + " swaps, " + failures.size() + " failed");
+        assertEquals("failed calls out of " + (calls.get() + coldStarts.get()) + ": " + failures.stream().limit(5).toList(), 0, failures.size());
         assertTrue("the load ran across the swaps: " + calls, calls.get() > SWAPS * LOAD_THREADS);
 
         FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
