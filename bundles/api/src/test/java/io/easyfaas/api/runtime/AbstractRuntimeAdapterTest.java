@@ -73,9 +73,10 @@ class AbstractRuntimeAdapterTest {
     @Test
     void aNewRevisionOfTheBundleGetsFreshBootstrapFiles() throws IOException {
         Path first = new ScriptAdapter(context(1), Map.of("shell", Path.of("/bin/sh"))).bootstrapDirectory();
-        Path second = new ScriptAdapter(context(2), Map.of("shell", Path.of("/bin/sh"))).bootstrapDirectory();
-        assertEquals("echo revision 2\n", Files.readString(second.resolve("run.sh")));
-        assertFalse(Files.exists(first), "the old revision's copy is removed");
+        new ScriptAdapter(context(2), Map.of("shell", Path.of("/bin/sh")));
+        Path third = new ScriptAdapter(context(3), Map.of("shell", Path.of("/bin/sh"))).bootstrapDirectory();
+        assertEquals("echo revision 3\n", Files.readString(third.resolve("run.sh")));
+        assertFalse(Files.exists(first), "old revisions' copies are removed");
     }
 
     @Test
