@@ -69,6 +69,22 @@ final class Distribution {
 
     /** Every core bundle at the start level the launcher gives it, then the shipped runtime plugins. */
     static List<Option> bundles() throws IOException {
+        List<Option> options = coreBundles();
+        for (Path plugin : pluginJars()) {
+            options.add(bundle(plugin.toUri().toString()).startLevel(PLUGIN_START_LEVEL));
+        }
+        return options;
+    }
+
+    /** The runtime plugin jars the distribution ships in deploy/. */
+    static List<Path> pluginJars() throws IOException {
+        try (Stream<Path> plugins = Files.list(HOME.resolve("deploy"))) {
+            return plugins.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+        }
+    }
+
+    /** Every core bundle at the start level the launcher gives it, without runtime plugins. */
+    static List<Option> coreBundles() throws IOException {
         Properties launcher = new Properties();
         try (Reader reader = Files.newBufferedReader(HOME.resolve("conf/config.properties"))) {
             launcher.load(reader);
@@ -82,10 +98,6 @@ final class Distribution {
                     options.add(bundle(jar.toUri().toString()).startLevel(level));
                 }
             }
-        }
-        try (Stream<Path> plugins = Files.list(HOME.resolve("deploy"))) {
-            plugins.filter(p -> p.toString().endsWith(".jar")).sorted()
-                    .forEach(p -> options.add(bundle(p.toUri().toString()).startLevel(PLUGIN_START_LEVEL)));
         }
         return options;
     }

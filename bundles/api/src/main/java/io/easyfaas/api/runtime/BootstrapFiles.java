@@ -13,7 +13,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Enumeration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -38,8 +41,9 @@ public final class BootstrapFiles {
     /**
      * Copies the entries of {@code bundle} under {@code entryFolder} (recursively, fragments
      * included) into a directory of {@code targetRoot} named after the folder and the bundle's
-     * revision ({@link Bundle#getLastModified()}), and deletes the copies of other revisions, so an
-     * updated bundle never runs stale files. The copy is made read-only. A complete copy of the same
+     * revision ({@link Bundle#getLastModified()}), and deletes the copies of older revisions but
+     * the newest of them (sandboxes the previous revision just started may still be opening
+     * theirs), so an updated bundle never runs stale files. The copy is made read-only. A complete copy of the same
      * revision is reused; a copy is only ever seen complete, as it is written under a temporary
      * name and then renamed.
      *
@@ -68,15 +72,38 @@ public final class BootstrapFiles {
                 }
             }
         }
-        try (DirectoryStream<Path> old = Files.newDirectoryStream(targetRoot)) {
-            for (Path p : old) {
+        deleteOlderRevisions(targetRoot, prefix, target);
+        return target;
+    }
+
+    /**
+     * Deletes the copies of other revisions except the newest of them: a sandbox that the
+     * previous revision started just before the update may not have opened its files yet.
+     */
+    private static void deleteOlderRevisions(Path targetRoot, String prefix, Path keep) throws IOException {
+        List<Path> others = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(targetRoot)) {
+            for (Path p : entries) {
                 String name = p.getFileName().toString();
-                if (!p.equals(target) && (name.startsWith(prefix) || name.startsWith(".staging-"))) {
+                if (name.startsWith(".staging-")) {
                     deleteTree(p);
+                } else if (!p.equals(keep) && name.startsWith(prefix)) {
+                    others.add(p);
                 }
             }
         }
-        return target;
+        others.sort(Comparator.comparingLong(p -> revisionOf(p, prefix)));
+        for (Path old : others.subList(0, Math.max(0, others.size() - 1))) {
+            deleteTree(old);
+        }
+    }
+
+    private static long revisionOf(Path copy, String prefix) {
+        try {
+            return Long.parseLong(copy.getFileName().toString().substring(prefix.length()));
+        } catch (NumberFormatException e) {
+            return Long.MIN_VALUE; // not a copy this class made: the first to go
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
@@ -43,9 +44,14 @@ class BootstrapFilesTest {
         Files.writeString(resources.resolve("bootstrap/index.js"), "two");
         Path second = BootstrapFiles.extract(FakeBundle.bundle(resources, 2000), "/bootstrap/", data);
         assertEquals("two", Files.readString(second.resolve("index.js")));
-        assertFalse(Files.exists(first), "older revision deleted");
+        assertEquals("one", Files.readString(first.resolve("index.js")),
+                "the previous revision's copy stays: a sandbox it just started may not have opened it yet");
+
+        Path third = BootstrapFiles.extract(FakeBundle.bundle(resources, 3000), "bootstrap", data);
+        assertFalse(Files.exists(first), "older revisions deleted");
+        assertTrue(Files.exists(second));
         try (var left = Files.list(data)) {
-            assertEquals(1, left.count());
+            assertEquals(List.of(second, third), left.sorted().toList());
         }
     }
 

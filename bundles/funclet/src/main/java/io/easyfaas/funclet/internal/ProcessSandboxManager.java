@@ -9,6 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -75,6 +77,10 @@ public class ProcessSandboxManager implements SandboxManager {
 
         @AttributeDefinition(description = "Memory limit of a stem cell before a function's MemorySize applies, in MB")
         int stem_memory_mb() default 256;
+
+        @AttributeDefinition(description = "How long a sandbox request waits for a runtime that is not installed, in "
+                + "milliseconds: a plugin being replaced has no adapter between the old revision's stop and the new one's start")
+        long runtime_wait_millis() default 5_000;
     }
 
     private final Config config;
@@ -87,6 +93,9 @@ public class ProcessSandboxManager implements SandboxManager {
     private final ProcessLauncher launcher;
     private final CgroupService cgroups;
     private final SandboxLayout layout;
+    /** Completed, and replaced, whenever an adapter is bound or the funclet stops: wakes requests waiting for a runtime. */
+    private final AtomicReference<CompletableFuture<Void>> adapterBound = new AtomicReference<>(new CompletableFuture<>());
+    private volatile boolean closed;
 
     /**
      * @param cgroups absent where the host offers no cgroup controllers
@@ -143,6 +152,7 @@ public class ProcessSandboxManager implements SandboxManager {
             adapters.put(name, adapter);
         }
         LOG.info("Runtimes available: {}", runtimes());
+        adapterBound.getAndSet(new CompletableFuture<>()).complete(null);
     }
 
     void unbindRuntimeAdapter(RuntimeAdapter adapter) {
@@ -157,11 +167,27 @@ public class ProcessSandboxManager implements SandboxManager {
 
     @Override
     public CompletionStage<Sandbox> create(String runtime) {
+        return create(runtime, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.runtime_wait_millis()));
+    }
+
+    /** Starts a sandbox with the runtime's adapter, waiting until {@code deadlineNanos} for one to be bound. */
+    private CompletionStage<Sandbox> create(String runtime, long deadlineNanos) {
+        CompletableFuture<Void> nextBind = adapterBound.get(); // taken before the lookup: no bind is missed
         RuntimeAdapter adapter = adapters.get(runtime);
-        if (adapter == null) {
+        if (adapter != null) {
+            return start(runtime, adapter);
+        }
+        long leftNanos = deadlineNanos - System.nanoTime();
+        if (closed || leftNanos <= 0) {
             return CompletableFuture.failedFuture(FaasException.invalid(
                     "Runtime " + runtime + " is not installed; installed runtimes: " + runtimes()));
         }
+        // the continuation runs off the binding thread: starting a process must not hold up SCR
+        return nextBind.copy().completeOnTimeout(null, leftNanos, TimeUnit.NANOSECONDS)
+                .thenComposeAsync(bound -> create(runtime, deadlineNanos));
+    }
+
+    private CompletionStage<Sandbox> start(String runtime, RuntimeAdapter adapter) {
         String id = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
         Cgroup cgroup;
         try {
@@ -190,6 +216,8 @@ public class ProcessSandboxManager implements SandboxManager {
 
     @Deactivate
     void deactivate() throws InterruptedException {
+        closed = true;
+        adapterBound.get().complete(null);
         for (ProcessSandbox sandbox : live.toArray(ProcessSandbox[]::new)) {
             sandbox.destroy();
         }

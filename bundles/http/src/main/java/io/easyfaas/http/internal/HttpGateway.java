@@ -123,6 +123,7 @@ public class HttpGateway {
                 .get("/v1/invocations/{requestId}", async::status)
                 .get("/v1/runtimes", pool::runtimes)
                 .get("/metrics", pool::metrics)
+                .addAll(new HttpTriggerHandler(invoker, exchanges, config.max_event_bytes()).routes())
                 .get("/v1/functions", ex -> exchanges.sendJson(ex, 200, Map.of("Functions", registry.list())))
                 .post("/v1/functions", ex -> management(ex, (e, body) -> {
                     FunctionRequests.Deployment deployment = requests.deployment(body, null);

@@ -64,7 +64,8 @@ public class NamespaceLauncher implements ProcessLauncher {
         this(context.getDataFile("sandbox-root").toPath());
     }
 
-    NamespaceLauncher(Path staging) throws IOException {
+    /** @param staging an empty directory the launcher mounts sandboxes' roots on, in their own namespaces */
+    public NamespaceLauncher(Path staging) throws IOException {
         this.staging = Files.createDirectories(staging);
         this.lastCapability = lastCapability();
         loadClassesUsedInsideSandboxes();
@@ -108,7 +109,7 @@ public class NamespaceLauncher implements ProcessLauncher {
     }
 
     @Deactivate
-    void deactivate() {
+    public void deactivate() {
         reaper.close();
     }
 

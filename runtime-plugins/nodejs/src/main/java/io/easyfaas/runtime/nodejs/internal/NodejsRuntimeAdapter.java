@@ -1,10 +1,15 @@
 package io.easyfaas.runtime.nodejs.internal;
 
-import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -15,16 +20,20 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.easyfaas.api.runtime.BootstrapFiles;
+import io.easyfaas.api.runtime.AbstractRuntimeAdapter;
 import io.easyfaas.api.runtime.RuntimeAdapter;
 
-/** Serves the Node.js runtimes with the machine's node and the bootstrap in {@code bootstrap/index.js}. */
+/**
+ * Serves the Node.js runtimes with the machine's node and the bootstrap in
+ * {@code bootstrap/index.js}: {@code nodejs10}, {@code nodejs12}, {@code nodejs20}, and
+ * {@code nodejsNN} for the major version of that node.
+ */
 @Component(service = RuntimeAdapter.class, immediate = true, configurationPid = "io.easyfaas.runtime.nodejs")
 @Designate(ocd = NodejsRuntimeAdapter.Config.class)
-public class NodejsRuntimeAdapter implements RuntimeAdapter {
+public class NodejsRuntimeAdapter extends AbstractRuntimeAdapter {
 
     @ObjectClassDefinition(name = "EasyFaaS Node.js runtime",
-            description = "Runs functions of the nodejs10, nodejs12 and nodejs20 runtimes with one node binary.")
+            description = "Runs functions of the nodejs10, nodejs12 and nodejs20 runtimes, and of the node found, with one node binary.")
     public @interface Config {
         @AttributeDefinition(name = "Interpreter",
                 description = "Absolute path of the node binary. Empty: the first of " + DEFAULTS
@@ -34,12 +43,10 @@ public class NodejsRuntimeAdapter implements RuntimeAdapter {
 
     static final String DEFAULTS = "/usr/bin/node, /usr/local/bin/node";
     static final String[] DEFAULT_INTERPRETERS = {"/usr/bin/node", "/usr/local/bin/node"};
-    static final Set<String> RUNTIME_NAMES = Set.of("nodejs10", "nodejs12", "nodejs20");
+    static final List<String> COMPATIBLE_RUNTIMES = List.of("nodejs10", "nodejs12", "nodejs20");
 
     private static final Logger LOG = LoggerFactory.getLogger(NodejsRuntimeAdapter.class);
-
-    private final Path interpreter;
-    private final Path bootstrapDirectory;
+    private static final Pattern VERSION = Pattern.compile("v(\\d+)\\.\\d+\\.\\d+\\s*");
 
     /**
      * Throws when there is no interpreter or the bootstrap cannot be unpacked: activation then
@@ -48,35 +55,45 @@ public class NodejsRuntimeAdapter implements RuntimeAdapter {
      */
     @Activate
     public NodejsRuntimeAdapter(Config config, BundleContext context) throws IOException {
-        String[] candidates = config.interpreter().isBlank() ? DEFAULT_INTERPRETERS : new String[] {config.interpreter()};
-        this.interpreter = BootstrapFiles.firstExecutable(candidates).orElseThrow(() -> {
-            LOG.error("No node interpreter at {}: Node.js runtimes {} are unavailable",
-                    String.join(", ", candidates), RUNTIME_NAMES);
-            return new IllegalStateException("no node interpreter at " + String.join(", ", candidates));
-        });
-        File data = context.getDataFile("runtime");
-        if (data == null) {
-            throw new IllegalStateException("the framework gives this bundle no data area");
+        super(context, runtimes(interpreter(config.interpreter(), DEFAULT_INTERPRETERS)));
+        LOG.info("Node.js runtimes {} served by {}", runtimeNames(), interpreters().values().iterator().next());
+    }
+
+    /** The compatible runtime names, plus {@code nodejsNN} for the major version {@code node} reports. */
+    static Map<String, Path> runtimes(Path node) {
+        Map<String, Path> runtimes = new LinkedHashMap<>();
+        COMPATIBLE_RUNTIMES.forEach(name -> runtimes.put(name, node));
+        majorVersion(node).ifPresent(major -> runtimes.put("nodejs" + major, node));
+        return runtimes;
+    }
+
+    /** Runs {@code node --version} with an empty environment; empty if it does not answer a version. */
+    static Optional<Integer> majorVersion(Path node) {
+        ProcessBuilder builder = new ProcessBuilder(node.toString(), "--version").redirectErrorStream(true);
+        builder.environment().clear(); // NODE_OPTIONS or extra CA certificates would only slow it down
+        try {
+            Process process = builder.start();
+            String out;
+            try (var in = process.getInputStream()) {
+                out = new String(in.readNBytes(256), StandardCharsets.UTF_8);
+            }
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return Optional.empty();
+            }
+            Matcher m = VERSION.matcher(out);
+            return m.matches() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
+        } catch (IOException e) {
+            LOG.warn("Could not ask {} for its version: {}", node, e.getMessage());
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
         }
-        this.bootstrapDirectory = BootstrapFiles.extract(context.getBundle(), "bootstrap", data.toPath());
-        LOG.info("Node.js runtimes {} served by {}", RUNTIME_NAMES, interpreter);
     }
 
     @Override
-    public Set<String> runtimeNames() {
-        return RUNTIME_NAMES;
-    }
-
-    @Override
-    public Path bootstrapDirectory() {
-        return bootstrapDirectory;
-    }
-
-    @Override
-    public List<String> command(String runtimeName, Path bootstrapDirectory) {
-        if (!RUNTIME_NAMES.contains(runtimeName)) {
-            throw new IllegalArgumentException("not a Node.js runtime: " + runtimeName);
-        }
+    protected List<String> commandLine(Path interpreter, Path bootstrapDirectory) {
         return command(interpreter, bootstrapDirectory);
     }
 

@@ -47,7 +47,10 @@ class NodejsRuntimeAdapterTest {
     void activatesWithDefaultInterpreterAndStartsARuntime() throws Exception {
         assumeTrue(BootstrapFiles.firstExecutable(NodejsRuntimeAdapter.DEFAULT_INTERPRETERS).isPresent());
         NodejsRuntimeAdapter adapter = new NodejsRuntimeAdapter(config(""), context());
-        assertEquals(Set.of("nodejs10", "nodejs12", "nodejs20"), adapter.runtimeNames());
+        Set<String> names = adapter.runtimeNames();
+        assertTrue(names.containsAll(Set.of("nodejs10", "nodejs12", "nodejs20")), names::toString);
+        int major = NodejsRuntimeAdapter.majorVersion(Path.of(adapter.command("nodejs20", Path.of("/b")).get(0))).orElseThrow();
+        assertTrue(names.contains("nodejs" + major), () -> names + " lacks the machine's node " + major);
         Path dir = adapter.bootstrapDirectory();
         assertTrue(dir.startsWith(data));
         assertEquals(Files.readString(Path.of("src/main/resources/bootstrap/index.js")),
@@ -67,6 +70,28 @@ class NodejsRuntimeAdapterTest {
         assertTrue(fake.toFile().setExecutable(true));
         NodejsRuntimeAdapter adapter = new NodejsRuntimeAdapter(config(fake.toString()), context());
         assertEquals(fake.toString(), adapter.command("nodejs20", Path.of("/b")).get(0));
+    }
+
+    @Test
+    void theMajorVersionOfTheNodeFoundIsARuntimeName() throws Exception {
+        Path node = fakeNode("echo v18.19.1");
+        assertEquals(List.of("nodejs10", "nodejs12", "nodejs20", "nodejs18"),
+                List.copyOf(NodejsRuntimeAdapter.runtimes(node).keySet()));
+        assertEquals(List.of("nodejs10", "nodejs12", "nodejs20"),
+                List.copyOf(NodejsRuntimeAdapter.runtimes(fakeNode("echo not a version")).keySet()));
+    }
+
+    @Test
+    void theVersionQueryRunsWithAnEmptyEnvironment() throws Exception {
+        Path node = fakeNode("test -z \"$NODE_EXTRA_CA_CERTS$NODE_OPTIONS\" && echo v22.1.0");
+        assertEquals(22, NodejsRuntimeAdapter.majorVersion(node).orElseThrow());
+    }
+
+    private Path fakeNode(String script) throws Exception {
+        Path node = data.resolve("node-" + Math.abs(script.hashCode()));
+        Files.writeString(node, "#!/bin/sh\n" + script + "\n");
+        assertTrue(node.toFile().setExecutable(true));
+        return node;
     }
 
     @Test

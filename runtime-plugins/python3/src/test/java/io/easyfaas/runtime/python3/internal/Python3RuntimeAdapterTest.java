@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.lang.annotation.Annotation;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
@@ -36,6 +38,11 @@ class Python3RuntimeAdapterTest {
             public String interpreter() {
                 return interpreter;
             }
+
+            @Override
+            public String interpreter_directory() {
+                return "/usr/bin";
+            }
         };
     }
 
@@ -47,7 +54,9 @@ class Python3RuntimeAdapterTest {
     void activatesWithDefaultInterpreterAndStartsARuntime() throws Exception {
         assumeTrue(BootstrapFiles.firstExecutable(Python3RuntimeAdapter.DEFAULT_INTERPRETERS).isPresent());
         Python3RuntimeAdapter adapter = new Python3RuntimeAdapter(config(""), context());
-        assertEquals(Set.of("python3"), adapter.runtimeNames());
+        assertEquals(Set.of("python3"), adapter.runtimeNames().stream().filter(n -> !n.startsWith("python3.")).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(Python3RuntimeAdapter.versionedInterpreters(Path.of("/usr/bin")).keySet(),
+                adapter.runtimeNames().stream().filter(n -> n.startsWith("python3.")).collect(java.util.stream.Collectors.toSet()));
         Path dir = adapter.bootstrapDirectory();
         assertTrue(dir.startsWith(data));
         assertEquals(Files.readString(Path.of("src/main/resources/bootstrap/bootstrap.py")),
@@ -68,6 +77,39 @@ class Python3RuntimeAdapterTest {
         assertTrue(fake.toFile().setExecutable(true));
         Python3RuntimeAdapter adapter = new Python3RuntimeAdapter(config(fake.toString()), context());
         assertEquals(fake.toString(), adapter.command("python3", Path.of("/b")).get(0));
+    }
+
+    @Test
+    void versionedInterpretersAreNativeExecutablesOnly() throws Exception {
+        Path real = BootstrapFiles.firstExecutable(Python3RuntimeAdapter.DEFAULT_INTERPRETERS).orElseThrow().toRealPath();
+        Path bin = Files.createDirectory(data.resolve("bin"));
+        Files.createSymbolicLink(bin.resolve("python3.11"), real);
+        Files.copy(real, bin.resolve("python3.9"));
+        Path shim = Files.writeString(bin.resolve("python3.12"), "#!/usr/bin/env bash\nexec pyenv exec python3.12 \"$@\"\n");
+        assertTrue(shim.toFile().setExecutable(true));
+        Files.createSymbolicLink(bin.resolve("python3.11-config"), real);
+        Files.createSymbolicLink(bin.resolve("python3.13"), bin.resolve("absent"));
+        Files.setPosixFilePermissions(Files.copy(real, bin.resolve("python3.10")),
+                PosixFilePermissions.fromString("rw-r--r--")); // not executable
+
+        assertEquals(List.of("python3.9", "python3.11"),
+                List.copyOf(Python3RuntimeAdapter.versionedInterpreters(bin).keySet()));
+        assertEquals(List.of("python3", "python3.9", "python3.11"),
+                List.copyOf(Python3RuntimeAdapter.runtimes(real, bin.toString()).keySet()));
+        assertEquals(List.of("python3"), List.copyOf(Python3RuntimeAdapter.runtimes(real, "").keySet()));
+    }
+
+    @Test
+    void aVersionedRuntimeRunsItsOwnInterpreter() throws Exception {
+        Map<String, Path> found = Python3RuntimeAdapter.versionedInterpreters(Path.of("/usr/bin"));
+        assumeTrue(!found.isEmpty(), "no python3.X in /usr/bin");
+        Python3RuntimeAdapter adapter = new Python3RuntimeAdapter(config(""), context());
+        Map.Entry<String, Path> versioned = found.entrySet().iterator().next();
+        List<String> command = adapter.command(versioned.getKey(), adapter.bootstrapDirectory());
+        assertEquals(versioned.getValue().toString(), command.get(0));
+        try (RuntimeHarness runtime = RuntimeHarness.start(command)) {
+            assertEquals("hello", runtime.hello().type());
+        }
     }
 
     @Test

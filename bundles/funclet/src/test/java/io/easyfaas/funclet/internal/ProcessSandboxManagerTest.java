@@ -1,0 +1,174 @@
+package io.easyfaas.funclet.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.annotation.Annotation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.easyfaas.api.FaasException;
+import io.easyfaas.api.kernel.HostCapabilities;
+import io.easyfaas.api.kernel.KernelProbe;
+import io.easyfaas.kernel.internal.NamespaceLauncher;
+import io.easyfaas.api.runtime.RuntimeAdapter;
+import io.easyfaas.api.sandbox.Sandbox;
+
+/** Runtimes coming and going while sandboxes are asked for, as when a plugin jar is replaced. */
+class ProcessSandboxManagerTest {
+    private static final Path PYTHON = Path.of("/usr/bin/python3");
+    /** A bootstrap that only says hello and then waits for the engine to hang up. */
+    private static final String HELLO_ONLY = "import os,socket,struct,json\n"
+            + "s=socket.socket(socket.AF_UNIX)\n"
+            + "s.connect(os.environ['EASYFAAS_RUNTIME_SOCKET'])\n"
+            + "h=json.dumps({'type':'hello'}).encode()\n"
+            + "s.sendall(struct.pack('>II',len(h),0)+h)\n"
+            + "s.recv(1)\n";
+
+    @TempDir
+    Path data;
+
+    private ProcessSandboxManager funclet;
+    private NamespaceLauncher launcher;
+
+    /** A funclet with isolation off: these tests are about runtimes coming and going, and run as any user. */
+    private ProcessSandboxManager funclet(long runtimeWaitMillis) throws Exception {
+        launcher = new NamespaceLauncher(data.resolve("staging"));
+        KernelProbe probe = () -> new HostCapabilities("test", 1000, false, "none", List.of(), List.of());
+        FunctionLogStore logs = new FunctionLogStore(data.resolve("logs"), 1 << 20, 2);
+        funclet = new ProcessSandboxManager(new ProcessSandboxManager.Config() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return ProcessSandboxManager.Config.class;
+            }
+
+            @Override
+            public String data_dir() {
+                return data.toString();
+            }
+
+            @Override
+            public long start_timeout_millis() {
+                return 10_000;
+            }
+
+            @Override
+            public int max_frame_bytes() {
+                return 1 << 20;
+            }
+
+            @Override
+            public long runtime_wait_millis() {
+                return runtimeWaitMillis;
+            }
+
+            @Override
+            public String isolation() {
+                return "off";
+            }
+
+            @Override
+            public int sandbox_uid() {
+                return 65534;
+            }
+
+            @Override
+            public int sandbox_gid() {
+                return 65534;
+            }
+
+            @Override
+            public int tmp_size_mb() {
+                return 16;
+            }
+
+            @Override
+            public int pids_max() {
+                return 64;
+            }
+
+            @Override
+            public int cpu_millicores() {
+                return 1000;
+            }
+
+            @Override
+            public int stem_memory_mb() {
+                return 128;
+            }
+        }, launcher, probe, null, logs);
+        return funclet;
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (funclet != null) {
+            funclet.deactivate();
+            launcher.deactivate();
+        }
+    }
+
+    private static RuntimeAdapter adapter(String name) {
+        return new RuntimeAdapter() {
+            @Override
+            public Set<String> runtimeNames() {
+                return Set.of(name);
+            }
+
+            @Override
+            public Path bootstrapDirectory() {
+                return Path.of("/");
+            }
+
+            @Override
+            public List<String> command(String runtimeName, Path bootstrapDirectory) {
+                return List.of(PYTHON.toString(), "-I", "-c", HELLO_ONLY);
+            }
+        };
+    }
+
+    @Test
+    void aRuntimeBeingReplacedIsWaitedFor() throws Exception {
+        assumeTrue(Files.isExecutable(PYTHON));
+        ProcessSandboxManager manager = funclet(10_000);
+        RuntimeAdapter old = adapter("py");
+        manager.bindRuntimeAdapter(old);
+        manager.unbindRuntimeAdapter(old);
+        assertEquals(Set.of(), manager.runtimes(), "a withdrawn runtime is no longer listed");
+
+        CompletableFuture<Sandbox> pending = manager.create("py").toCompletableFuture();
+        Thread.sleep(200);
+        assertTrue(!pending.isDone(), "waits while no adapter serves the runtime");
+        manager.bindRuntimeAdapter(adapter("other")); // another runtime's bind does not satisfy it
+        Thread.sleep(100);
+        assertTrue(!pending.isDone());
+        manager.bindRuntimeAdapter(adapter("py"));
+        Sandbox sandbox = pending.get(10, TimeUnit.SECONDS);
+        assertEquals("py", sandbox.runtime());
+        assertTrue(sandbox.isAlive());
+        sandbox.destroy();
+    }
+
+    @Test
+    void aRuntimeThatDoesNotComeBackIsRefusedNamingTheInstalledOnes() throws Exception {
+        ProcessSandboxManager manager = funclet(300);
+        manager.bindRuntimeAdapter(adapter("nodejs20"));
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> manager.create("cobol").toCompletableFuture().get(10, TimeUnit.SECONDS));
+        FaasException refused = assertInstanceOf(FaasException.class, e.getCause());
+        assertEquals(400, refused.errorCode().status());
+        assertTrue(refused.getMessage().contains("[nodejs20]"), refused.getMessage());
+    }
+}
