@@ -79,6 +79,18 @@ class Client(object):
         """(status, body, seconds)."""
         return self.request("POST", "/v1/functions/%s/invocations" % name, event)
 
+    def cold_starts(self):
+        """{kind: count} of easyfaas_cold_starts_total in GET /metrics, or None without that route."""
+        status, data, _ = self.request("GET", "/metrics")
+        if status != 200:
+            return None
+        counts = {}
+        for line in data.decode().splitlines():
+            if line.startswith('easyfaas_cold_starts_total{kind="'):
+                kind, _, value = line[len('easyfaas_cold_starts_total{kind="'):].partition('"} ')
+                counts[kind] = int(float(value))
+        return counts
+
     def sandboxes(self):
         """The sandboxes GET /v1/runtimes lists, or None while the engine has no such route."""
         status, data, _ = self.request("GET", "/v1/runtimes")
