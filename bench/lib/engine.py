@@ -122,6 +122,7 @@ class Engine(object):
         self.settings = settings
         self.process = None
         self.port = None
+        self.started = None
         self.log_path = os.path.join(self.directory, "engine.log")
 
     def start(self, timeout=60):
@@ -141,7 +142,7 @@ class Engine(object):
         env["EASYFAAS_JAVA_OPTS"] = (env.get("EASYFAAS_JAVA_OPTS", "") + " -Dfelix.fileinstall.dir=%s,%s"
                                      % (config, os.path.join(self.home, "deploy"))).strip()
         log = open(self.log_path, "wb")
-        started = time.perf_counter()
+        self.started = started = time.perf_counter()
         self.process = subprocess.Popen(
             [os.path.join(self.home, "bin", "easyfaas"), "serve", "--port", str(self.port),
              "--data", os.path.join(self.directory, "data")],
