@@ -22,7 +22,7 @@ BENCH = os.path.dirname(LIB)
 sys.path.insert(0, os.path.join(BENCH, "bare"))
 
 import coldstart  # noqa: E402
-from engine import Engine, free_port, zip_of  # noqa: E402
+from engine import Engine, cpu_seconds, free_port, zip_of  # noqa: E402
 
 WRK_SCRIPT = os.path.join(LIB, "invoke.lua")
 MB = 1024 * 1024  # MB in this report = MiB, as ps and top count them
@@ -30,11 +30,11 @@ MB = 1024 * 1024  # MB in this report = MiB, as ps and top count them
 SERVER_JS = os.path.join(BENCH, "bare", "server.js")
 SERVER_PY = os.path.join(BENCH, "bare", "server.py")
 LANGUAGES = {
-    "node": {"title": "Node", "runtime": "nodejs20", "file": "index.js",
+    "node": {"title": "Node", "runtime": "nodejs20", "file": "index.js", "interpreter": "/usr/bin/node",
              "dir": os.path.join(BENCH, "functions", "noop-node"), "cold_target_ms": 15,
              "bare": [("bare node http", ["/usr/bin/node", SERVER_JS, "{port}", "{dir}"])]},
     # the first bare server is the reference for the targets; the others are shown for comparison
-    "python": {"title": "Python", "runtime": "python3", "file": "index.py",
+    "python": {"title": "Python", "runtime": "python3", "file": "index.py", "interpreter": "/usr/bin/python3",
                "dir": os.path.join(BENCH, "functions", "noop-python"), "cold_target_ms": 10,
                "bare": [("bare asyncio", ["/usr/bin/python3", SERVER_PY, "{port}", "{dir}", "asyncio"]),
                         ("bare http.server", ["/usr/bin/python3", SERVER_PY, "{port}", "{dir}", "http.server"])]},
@@ -112,6 +112,15 @@ def wrk(url, connections, seconds):
     return result
 
 
+def wrk_with_cpu(url, connections, seconds, groups):
+    """wrk, plus the CPU time per request each group of processes ({name: pids}) used meanwhile."""
+    before = {name: cpu_seconds(pids) for name, pids in groups.items()}
+    result = wrk(url, connections, seconds)
+    result["cpu_us_per_request"] = {name: 1e6 * (cpu_seconds(pids) - before[name]) / max(1, result["requests"])
+                                    for name, pids in groups.items()}
+    return result
+
+
 def start_bare(command, port, handler_dir, log_path):
     argv = [a.format(port=port, dir=handler_dir) for a in command]
     log = open(log_path, "wb")
@@ -154,11 +163,23 @@ def errors_note(*runs):
 
 # --- 1. warm path ---------------------------------------------------------------------------
 
+def warm_up(engine, url, seconds):
+    """Drives 32 connections until the engine stops starting sandboxes for them, so that no
+    measured round pays for a start (on a loaded machine 31 starts can outlast a warm-up)."""
+    sandboxes = len(engine.children())
+    for _ in range(10):
+        wrk(url, 32, seconds)
+        now = len(engine.children())
+        if now == sandboxes:
+            return
+        sandboxes = now
+
+
 def warm_path(profile, report, engines):
     engine = engines.start("warm", WARM_PATH_SETTINGS)
     client = engine.client()
     targets = {}  # language -> [(label, url)], engine first, then the bare servers
-    bare_processes = []
+    bare_processes = {}  # label -> process
     try:
         for language, spec in LANGUAGES.items():
             name = "noop-" + language
@@ -167,21 +188,27 @@ def warm_path(profile, report, engines):
             targets[language] = [("engine", invocation_url(engine, name))]
             for label, command in spec["bare"]:
                 port = free_port()
-                bare_processes.append(start_bare(command, port, spec["dir"],
-                                                 os.path.join(engines.workdir, label.replace(" ", "-") + ".log")))
+                bare_processes[label] = start_bare(command, port, spec["dir"],
+                                                   os.path.join(engines.workdir, label.replace(" ", "-") + ".log"))
                 targets[language].append((label, "http://127.0.0.1:%d/v1/functions/%s/invocations" % (port, name)))
-        for language in LANGUAGES:  # 32 connections make the engine start the sandboxes they need
-            for _, url in targets[language]:
-                wrk(url, 32, profile["warmup"])
+        for language in LANGUAGES:
+            for label, url in targets[language]:
+                if label == "engine":
+                    warm_up(engine, url, profile["warmup"])
+                else:
+                    wrk(url, 32, profile["warmup"])
+        sandboxes = {language: engine.children(spec["interpreter"]) for language, spec in LANGUAGES.items()}
         runs = {}  # (language, label, connections) -> [wrk results]
         for _ in range(profile["rounds"]):
             for language in LANGUAGES:
                 for label, url in targets[language]:
+                    groups = {"JVM": [engine.process.pid], "sandboxes": sandboxes[language]} \
+                        if label == "engine" else {label: [bare_processes[label].pid]}
                     for connections in (1, 32):
                         runs.setdefault((language, label, connections), []).append(
-                            wrk(url, connections, profile["duration"]))
+                            wrk_with_cpu(url, connections, profile["duration"], groups))
         report.raw["warm_path"] = {"%s/%s/c%d" % key: value for key, value in runs.items()}
-        report.raw["warm_path_sandboxes"] = len(engine.children())
+        report.raw["warm_path_sandboxes"] = {language: len(pids) for language, pids in sandboxes.items()}
         for language, spec in LANGUAGES.items():
             title = spec["title"]
             engine_label, reference_label = targets[language][0][0], targets[language][1][0]
@@ -206,11 +233,21 @@ def warm_path(profile, report, engines):
                            "%s %.0f req/s" % (label, b_rps), "%.0f %%" % (100 * e_rps / b_rps),
                            "≥ %d %%" % (wanted * 100) if is_reference else "",
                            (e_rps >= wanted * b_rps and not note) if is_reference else None, note)
+
+            def cpu(label, group):
+                return median([r["cpu_us_per_request"][group] for r in runs[(language, label, 32)]])
+
+            e_cpu = {group: cpu(engine_label, group) for group in ("JVM", "sandboxes")}
+            b_cpu = cpu(reference_label, reference_label)
+            report.row("1 CPU per request %s, 32 conns" % title,
+                       "JVM %s + sandboxes %s" % (us(e_cpu["JVM"]), us(e_cpu["sandboxes"])),
+                       "%s %s" % (reference_label, us(b_cpu)), "x%.1f" % (sum(e_cpu.values()) / b_cpu), "", None,
+                       "%d %s sandboxes for 32 connections" % (report.raw["warm_path_sandboxes"][language], title))
         rss, _ = engine.memory_kb()
         report.row("1 engine RSS after the warm path", "%.0f MB" % (rss * 1024 / MB),
-                   "%d sandboxes" % report.raw["warm_path_sandboxes"], "", "", None)
+                   "%d sandboxes" % len(engine.children()), "", "", None)
     finally:
-        for process in bare_processes:
+        for process in bare_processes.values():
             stop_process(process)
         client.close()
         engines.stop(engine)

@@ -36,6 +36,33 @@ def zip_of(files):
     return buffer.getvalue()
 
 
+def stat_fields(path):
+    """The fields of a /proc/<pid>/stat after the command name (index 0 = state, 1 = ppid), or None."""
+    try:
+        with open(path) as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def command_line(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def cpu_seconds(pids):
+    """User + system CPU time the processes have used so far."""
+    ticks = 0
+    for pid in pids:
+        fields = stat_fields("/proc/%d/stat" % pid)
+        if fields:
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / float(os.sysconf("SC_CLK_TCK"))
+
+
 class Client(object):
     """Keep-alive HTTP/1.1 client of one engine (not thread-safe: one per thread)."""
 
@@ -197,26 +224,20 @@ class Engine(object):
             pass
         return rss, pss
 
-    def children(self):
-        """Pids of the engine's child processes (its sandboxes)."""
+    def children(self, interpreter=None):
+        """Pids of the engine's child processes (its sandboxes), of one interpreter if given."""
         pids = []
         for stat in glob.glob("/proc/[0-9]*/stat"):
-            try:
-                with open(stat) as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                pids.append(int(stat.split("/")[2]))
+            fields = stat_fields(stat)
+            if fields and int(fields[1]) == self.process.pid:
+                pid = int(stat.split("/")[2])
+                if interpreter is None or command_line(pid).startswith(interpreter.encode()):
+                    pids.append(pid)
         return pids
 
     def _ours(self, pid):
         """True while pid is alive and runs from this engine's directory (a sandbox of ours)."""
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                return self.directory.encode() in f.read()
-        except OSError:
-            return False
+        return self.directory.encode() in command_line(pid)
 
     def stop(self, timeout=30):
         """SIGTERM, then SIGKILL past the timeout; returns the sandbox processes left behind."""
