@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -406,8 +407,9 @@ def scale(profile, report, engines):
     functions, warm = profile["scale_functions"], profile["scale_warm"]
     settings = {"io.easyfaas.controller": {"max.sandboxes": max(400, warm + 50)}}
     one = engines.start("scale-one", settings)
-    many = engines.start("scale-many", settings)
+    many = None
     try:
+        many = engines.start("scale-many", settings)
         client = one.client()
         client.deploy("fn-0000", "python3", "index.handler", function_zip("python"))
         check_ok("fn-0000", *client.invoke("fn-0000")[:2])
@@ -442,7 +444,8 @@ def scale(profile, report, engines):
         rss, _ = many.memory_kb()
     finally:
         engines.stop(one)
-        engines.stop(many)
+        if many is not None:
+            engines.stop(many)
     report.raw["scale"] = dict(runs=runs, deploy_seconds=deploy_seconds, warm_seconds=warm_seconds,
                                sandboxes=sandboxes, rss_bytes=rss * 1024)
     p50_many, p50_one = median([r["p50_us"] for r in runs["many"]]), median([r["p50_us"] for r in runs["one"]])
@@ -547,6 +550,9 @@ def main():
         if not (pid and key and value):
             parser.error("--set wants PID:KEY=VALUE, got %r" % item)
         settings.setdefault(pid, {})[key] = value
+    chosen = [key.strip() for key in args.only.split(",")]
+    if not chosen or any(key not in SCENARIOS for key in chosen):
+        parser.error("--only takes scenario numbers from 1,2,3,4, got %r" % args.only)
     profile = PROFILES["quick" if args.quick else "full"]
     stamp = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H%MZ")
     shown = [a for a in sys.argv[1:] if a != "--home" and a != args.home]
@@ -556,12 +562,17 @@ def main():
     started = time.monotonic()
     print("EasyFaaS benchmark %s (%s); load average %s" % (stamp, "quick" if args.quick else "full",
                                                            info["load_before"]), flush=True)
-    with tempfile.TemporaryDirectory(prefix="easyfaas-bench-") as workdir:
-        engines = Engines(os.path.abspath(args.home), workdir, settings, report)
-        for key in args.only.split(","):
-            scenario = SCENARIOS[key.strip()]
-            print("scenario %s (%s), load average %s" % (key.strip(), scenario.__name__, loadavg()), flush=True)
+    workdir = tempfile.mkdtemp(prefix="easyfaas-bench-")
+    engines = Engines(os.path.abspath(args.home), workdir, settings, report)
+    try:
+        for key in chosen:
+            scenario = SCENARIOS[key]
+            print("scenario %s (%s), load average %s" % (key, scenario.__name__, loadavg()), flush=True)
             scenario(profile, report, engines)
+    except BaseException:
+        print("bench: stopped by an error; engine and server logs kept in %s" % workdir, file=sys.stderr)
+        raise
+    shutil.rmtree(workdir, ignore_errors=True)
     info["load_after"] = loadavg()
     info["seconds"] = round(time.monotonic() - started)
     path = write_results(report, info, args.results, stamp, args.quick)

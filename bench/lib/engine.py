@@ -186,6 +186,7 @@ class Engine(object):
                 runtimes = now
             time.sleep(0.005)
         if healthy is None or runtimes is None:
+            self.stop()
             raise RuntimeError("engine %s not ready after %ds; see %s" % (self.name, timeout, self.log_path))
         return healthy, runtimes
 
