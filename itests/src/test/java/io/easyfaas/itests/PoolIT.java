@@ -45,13 +45,13 @@ public class PoolIT {
     private static final int IDLE_TIMEOUT_SECONDS = 3;
     private static final int RETENTION_SECONDS = 3;
 
-    /** Sleeps when asked, and reports its process and how many of its calls ran at once. */
+    /** Sleeps when asked, and reports its sandbox (by host name) and how many of its calls ran at once. */
     private static final String NODE_SLEEPER = "let active = 0;\n"
             + "exports.handler = async (event) => {\n"
             + "  active++; const seen = active;\n"
             + "  await new Promise(r => setTimeout(r, event.sleep || 0));\n"
             + "  active--;\n"
-            + "  return {pid: process.pid, seen: seen, version: process.env.V || 'v1'};\n"
+            + "  return {sandbox: require('os').hostname(), seen: seen, version: process.env.V || 'v1'};\n"
             + "};\n";
 
     private EngineClient engine;
@@ -91,9 +91,9 @@ public class PoolIT {
     @Test
     public void coldThenWarmThenCooledDownToZero() throws Exception {
         engine.deploy("py-cool", "python3", "index.handler", 3, "index.py",
-                "import os\ndef handler(event, context):\n    return {'pid': os.getpid()}\n");
-        String first = field(engine.invoke("py-cool", "{}").body(), "pid");
-        String second = field(engine.invoke("py-cool", "{}").body(), "pid");
+                "import socket\ndef handler(event, context):\n    return {'sandbox': socket.gethostname()}\n");
+        String first = field(engine.invoke("py-cool", "{}").body(), "sandbox");
+        String second = field(engine.invoke("py-cool", "{}").body(), "sandbox");
 
         assertEquals("the second call reuses the warm sandbox", first, second);
         List<String> sandboxes = sandboxesOf("py-cool");
@@ -101,7 +101,7 @@ public class PoolIT {
         assertEquals("warm", field(sandboxes.get(0), "State"));
         assertEquals("2", field(sandboxes.get(0), "CallsServed"));
         awaitTrue("py-cool scaled to zero", () -> sandboxesOf("py-cool").isEmpty(), IDLE_TIMEOUT_SECONDS + 10);
-        assertNotEquals("after cooldown a new runtime serves", first, field(engine.invoke("py-cool", "{}").body(), "pid"));
+        assertNotEquals("after cooldown a new runtime serves", first, field(engine.invoke("py-cool", "{}").body(), "sandbox"));
     }
 
     @Test
@@ -125,10 +125,10 @@ public class PoolIT {
     @Test
     public void aKilledRuntimeIsRebornAndItsCallInFlightAnswersExitError() throws Exception {
         engine.deploy("node-reborn", "nodejs20", "index.handler", 10, "index.js", NODE_SLEEPER);
-        String handlerPid = field(engine.invoke("node-reborn", "{}").body(), "pid");
+        String handlerSandbox = field(engine.invoke("node-reborn", "{}").body(), "sandbox");
         String sandboxId = field(sandboxesOf("node-reborn").get(0), "Id");
         long pid = Long.parseLong(field(sandboxesOf("node-reborn").get(0), "Pid"));
-        assertEquals("/v1/runtimes shows the runtime's process", handlerPid, Long.toString(pid));
+        assertEquals("/v1/runtimes shows the sandbox that ran the call", handlerSandbox, "sandbox-" + sandboxId);
 
         CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(
                 () -> engine.invoke("node-reborn", "{\"sleep\":5000}"));
@@ -142,7 +142,7 @@ public class PoolIT {
         assertTrue("the dead sandbox left the pool", sandboxesOf("node-reborn").stream().noneMatch(s -> field(s, "Id").equals(sandboxId)));
         HttpResponse<String> after = engine.invoke("node-reborn", "{}");
         assertEquals(after.body(), 200, after.statusCode());
-        assertNotEquals("a new runtime serves", Long.toString(pid), field(after.body(), "pid"));
+        assertNotEquals("a new runtime serves", handlerSandbox, field(after.body(), "sandbox"));
     }
 
     @Test
@@ -178,14 +178,14 @@ public class PoolIT {
         engine.invoke("node-quota", "{}");
         List<HttpResponse<String>> serial = concurrently("node-quota", "{\"sleep\":1000}", 2);
         serial.forEach(r -> assertEquals(r.body(), "1", field(r.body(), "seen")));
-        assertNotEquals("quota 1: two sandboxes", field(serial.get(0).body(), "pid"), field(serial.get(1).body(), "pid"));
+        assertNotEquals("quota 1: two sandboxes", field(serial.get(0).body(), "sandbox"), field(serial.get(1).body(), "sandbox"));
 
         List<String> before = sandboxesOf("node-quota").stream().map(s -> field(s, "Id")).toList();
         writeControllerConfig(Path.of(System.getProperty("easyfaas.pool.config.dir")), 3);
         try {
             awaitTrue("the new quota applies", () -> {
                 List<HttpResponse<String>> shared = concurrently("node-quota", "{\"sleep\":1000}", 3);
-                return shared.stream().map(r -> field(r.body(), "pid")).distinct().count() == 1
+                return shared.stream().map(r -> field(r.body(), "sandbox")).distinct().count() == 1
                         && shared.stream().anyMatch(r -> field(r.body(), "seen").equals("3"));
             }, 20);
             assertTrue("applied in place: the pool and its warm sandboxes stayed",

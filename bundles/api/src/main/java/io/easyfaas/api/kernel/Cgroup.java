@@ -22,14 +22,6 @@ public interface Cgroup {
     /** Moves process {@code pid} (with all its threads) into this group. */
     void attach(int pid);
 
-    /**
-     * Moves only the calling thread into this group, so that the processes it starts are born
-     * inside it and never run a moment outside; cgroup v1 can do this, v2 cannot.
-     *
-     * @return {@code false} when the host's cgroup version cannot move a single thread
-     */
-    boolean joinCallingThread();
-
     /** Processes in this group now. */
     List<Integer> pids();
 

@@ -8,6 +8,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import com.sun.jna.LastErrorException;
@@ -115,18 +118,35 @@ public class NamespaceLauncher implements ProcessLauncher {
 
     @Override
     public LaunchedProcess launch(LaunchSpec spec) {
-        Spawned spawned = spec.isolation() == null ? new Spawned(spawnPlain(spec), false) : onOwnThread("launch", () -> spawnIsolated(spec));
-        Process process = new Process(spawned.child());
-        ProcessReaper.Child child = spawned.child();
-        if (spec.cgroup() != null && !spawned.bornInCgroup()) {
+        ProcessReaper.Child child = spec.isolation() == null ? spawnPlain(spec) : onOwnThread("launch", () -> spawnIsolated(spec));
+        Process process = new Process(child);
+        // Joined after the start: the trusted bootstrap runs no user code before init. Making
+        // the launch thread join first would put the engine itself in the sandbox's group.
+        if (spec.cgroup() != null) {
             try {
                 spec.cgroup().attach(child.pid);
-            } catch (RuntimeException e) {
-                process.kill();
-                throw e;
+            } catch (KernelException e) {
+                if (!exitsPromptly(child)) { // a process that is gone already cannot join; the reaper reports it
+                    process.kill();
+                    throw e;
+                }
             }
         }
         return process;
+    }
+
+    private static boolean exitsPromptly(ProcessReaper.Child child) {
+        try {
+            child.exited.get(100, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        }
     }
 
     private ProcessReaper.Child spawnPlain(LaunchSpec spec) {
@@ -140,14 +160,9 @@ public class NamespaceLauncher implements ProcessLauncher {
         }
     }
 
-    /** A started child, and whether it started inside its cgroup or must still be moved there. */
-    private record Spawned(ProcessReaper.Child child, boolean bornInCgroup) {
-    }
-
-    /** Runs on a fresh thread whose namespaces, root, credentials and cgroup it may change for good. */
-    private Spawned spawnIsolated(LaunchSpec spec) {
+    /** Runs on a fresh thread whose namespaces, root and credentials it may change for good. */
+    private ProcessReaper.Child spawnIsolated(LaunchSpec spec) {
         Isolation isolation = spec.isolation();
-        boolean bornInCgroup = spec.cgroup() != null && spec.cgroup().joinCallingThread();
         int[] descriptors = openStdio(spec);
         int hostProc = (int) Calls.check("open /proc", () -> Calls.LIBC.open("/proc", Mounts.O_PATH | Mounts.O_CLOEXEC, 0));
         try {
@@ -175,7 +190,7 @@ public class NamespaceLauncher implements ProcessLauncher {
                 reaper.signal(child, SIGKILL);
                 throw e;
             }
-            return new Spawned(child, bornInCgroup);
+            return child;
         } finally {
             Calls.closeQuietly(hostProc);
             Calls.closeQuietly(descriptors[0]);

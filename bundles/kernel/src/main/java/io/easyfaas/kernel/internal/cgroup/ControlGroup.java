@@ -37,11 +37,6 @@ abstract class ControlGroup implements Cgroup {
     }
 
     @Override
-    public boolean joinCallingThread() {
-        return false;
-    }
-
-    @Override
     public void attach(int pid) {
         for (Path directory : directories()) {
             CgroupFiles.write(directory.resolve("cgroup.procs"), Integer.toString(pid));
@@ -63,8 +58,11 @@ abstract class ControlGroup implements Cgroup {
     void signalAll() {
         freeze();
         try {
+            long engine = ProcessHandle.current().pid();
             for (int pid : pids()) {
-                kill(pid);
+                if (pid != engine) { // never the engine, even if one of its threads is a member
+                    kill(pid);
+                }
             }
         } finally {
             thaw();

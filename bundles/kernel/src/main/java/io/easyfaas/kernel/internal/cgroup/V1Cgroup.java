@@ -1,9 +1,5 @@
 package io.easyfaas.kernel.internal.cgroup;
 
-import io.easyfaas.api.kernel.KernelException;
-
-import java.io.IOException;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,21 +21,6 @@ final class V1Cgroup extends ControlGroup {
     @Override
     List<Path> directories() {
         return byController.values().stream().distinct().toList();
-    }
-
-    /** v1 moves single threads through each hierarchy's tasks file. */
-    @Override
-    public boolean joinCallingThread() {
-        String thread;
-        try {
-            thread = Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
-        } catch (IOException e) {
-            throw new KernelException("cannot tell the calling thread's id: " + e.getMessage(), e);
-        }
-        for (Path directory : directories()) {
-            CgroupFiles.write(directory.resolve("tasks"), thread);
-        }
-        return true;
     }
 
     @Override

@@ -1,0 +1,1 @@
+exports.handler = async () => { console.log('from the handler'); console.error('to stderr'); return 1; };

@@ -1,0 +1,1 @@
+exports.handler = async (e) => { if (e.exit) process.exit(1); return require('os').hostname(); };

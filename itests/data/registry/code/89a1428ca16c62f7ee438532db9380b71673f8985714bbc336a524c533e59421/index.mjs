@@ -1,0 +1,2 @@
+import { twice } from './lib/twice.mjs';
+export const handler = async (e) => twice(e.x);

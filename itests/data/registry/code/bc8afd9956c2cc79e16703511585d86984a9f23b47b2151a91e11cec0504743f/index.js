@@ -1,0 +1,1 @@
+exports.handler = (event) => new Promise((resolve) => setTimeout(() => resolve('promised'), 5));

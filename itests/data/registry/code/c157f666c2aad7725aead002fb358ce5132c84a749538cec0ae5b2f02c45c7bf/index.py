@@ -1,0 +1,4 @@
+import os
+
+def handler(event, context):
+    return os.environ['GREETING']

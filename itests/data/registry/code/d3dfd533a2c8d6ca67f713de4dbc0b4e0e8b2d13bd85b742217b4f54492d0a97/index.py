@@ -1,0 +1,3 @@
+def handler(event, context):
+    print('call', event['n'])
+    return 1

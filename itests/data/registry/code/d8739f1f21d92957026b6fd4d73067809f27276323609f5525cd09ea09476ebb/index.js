@@ -1,0 +1,1 @@
+exports.handler = async () => { const a = {}; a.a = a; return a; };

@@ -1,0 +1,2 @@
+const greet = require('greeter');
+exports.handler = async (e) => greet(e.who);

@@ -1,0 +1,4 @@
+from .util import twice
+
+def handler(event, context):
+    return twice(event['x'])

@@ -1,0 +1,1 @@
+exports.handler = function (event, context, callback) { callback(null, { got: event.x }); };

@@ -1,0 +1,5 @@
+def helper():
+    raise KeyError('missing')
+
+def handler(event, context):
+    helper()
