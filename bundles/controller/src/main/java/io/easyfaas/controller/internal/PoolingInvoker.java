@@ -93,7 +93,7 @@ public class PoolingInvoker implements Invoker, PoolStatus {
             return thread;
         });
         this.pool = new SandboxPool(PoolSettings.of(config, NodeMemory.physicalMb()), sandboxManager,
-                registry::codeDirectory, timer, metrics);
+                registry::codeDirectory, name -> registry.get(name).map(SandboxPool::revisionKey).orElse(null), timer, metrics);
         scheduleSweep(config);
     }
 
@@ -165,7 +165,7 @@ public class PoolingInvoker implements Invoker, PoolStatus {
 
     private void sweep() {
         try {
-            pool.sweep(name -> registry.get(name).map(SandboxPool::revisionKey).orElse(null));
+            pool.sweep();
         } catch (RuntimeException e) {
             LOG.error("Sweeping sandboxes failed", e);
         }
