@@ -21,6 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import javax.inject.Inject;
 
 import org.junit.Before;
 import org.junit.Test;
@@ -30,10 +33,13 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 
 /**
  * The controller's pool as a user sees it over HTTP, with short timings: stem cells, warm reuse,
- * cooldown to zero, reborn, queueing and 429, per-sandbox concurrency (changed while the engine
+ * cooldown to zero, reborn, removal of a runtime plugin, queueing and 429, per-sandbox
+ * concurrency (changed while the engine
  * runs), redeploys under load and event invocations with retries. The engine runs real Node.js
  * and Python runtimes; sandboxes are observed through /v1/runtimes and /metrics.
  */
@@ -54,6 +60,8 @@ public class PoolIT {
             + "  return {pid: process.pid, seen: seen, version: process.env.V || 'v1'};\n"
             + "};\n";
 
+    @Inject
+    private BundleContext bundleContext;
     private EngineClient engine;
 
     @Configuration
@@ -143,6 +151,35 @@ public class PoolIT {
         HttpResponse<String> after = engine.invoke("node-reborn", "{}");
         assertEquals(after.body(), 200, after.statusCode());
         assertNotEquals("a new runtime serves", Long.toString(pid), field(after.body(), "pid"));
+    }
+
+    @Test
+    public void removingARuntimePluginDestroysItsStemCellsAndDrainsItsSandboxes() throws Exception {
+        engine.deploy("py-unplugged", "python3", "index.handler", 10, "index.py",
+                "import time\ndef handler(event, context):\n    time.sleep(event.get('sleep', 0))\n    return 'done'\n");
+        engine.invoke("py-unplugged", "{}");
+        awaitTrue("a python3 stem cell is ready", () -> !stemCells("python3").isEmpty(), 20);
+        Bundle plugin = Stream.of(bundleContext.getBundles())
+                .filter(b -> b.getSymbolicName().equals("io.easyfaas.runtime.python3")).findFirst().orElseThrow();
+        CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(
+                () -> engine.invoke("py-unplugged", "{\"sleep\":2}"));
+        awaitTrue("the call is running", () -> sandboxesOf("py-unplugged").stream().anyMatch(s -> s.contains("\"State\":\"busy\"")), 10);
+        plugin.stop();
+        try {
+            awaitTrue("the python3 stem cell is destroyed", () -> stemCells("python3").isEmpty(), 10);
+            assertTrue("the draining sandbox takes no new call", sandboxesOf("py-unplugged").stream()
+                    .allMatch(s -> s.contains("\"State\":\"cooling\"")));
+            HttpResponse<String> finished = inFlight.get(10, TimeUnit.SECONDS);
+            assertEquals("the call in flight finishes", "\"done\"", finished.body());
+            awaitTrue("the drained sandbox is gone", () -> sandboxesOf("py-unplugged").isEmpty(), 10);
+            HttpResponse<String> refused = engine.invoke("py-unplugged", "{}");
+            assertEquals(refused.body(), 400, refused.statusCode());
+            assertTrue(refused.body(), refused.body().contains("not installed"));
+        } finally {
+            plugin.start();
+        }
+        awaitTrue("python3 is back with a stem cell", () -> !stemCells("python3").isEmpty(), 20);
+        assertEquals("\"done\"", engine.invoke("py-unplugged", "{}").body());
     }
 
     @Test
