@@ -39,8 +39,8 @@ import org.osgi.framework.BundleContext;
 /**
  * The controller's pool as a user sees it over HTTP, with short timings: stem cells, warm reuse,
  * cooldown to zero, reborn, removal of a runtime plugin, queueing and 429, per-sandbox
- * concurrency (changed while the engine
- * runs), redeploys under load and event invocations with retries. The engine runs real Node.js
+ * concurrency (changed while the engine runs), redeploys under load and event invocations with
+ * retries. The engine runs real Node.js
  * and Python runtimes; sandboxes are observed through /v1/runtimes and /metrics.
  */
 @RunWith(PaxExam.class)
