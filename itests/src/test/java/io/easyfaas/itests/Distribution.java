@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 
@@ -88,4 +89,34 @@ final class Distribution {
         }
         return options;
     }
+
+    /**
+     * A Pax Exam configuration that runs the engine in Felix as users run it: every bundle, the
+     * shipped config files (with {@code configFiles} written over them, name to content), a
+     * fresh data directory, and the HTTP port in the system property {@code easyfaas.http.port}.
+     */
+    static Option[] engine(Map<String, String> configFiles) throws IOException {
+        Path data = Files.createTempDirectory("easyfaas-it-data");
+        Path config = Files.createTempDirectory("easyfaas-it-config");
+        try (Stream<Path> files = Files.list(Path.of(System.getProperty("easyfaas.config.source", "../config")))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, config.resolve(file.getFileName()));
+            }
+        }
+        for (Map.Entry<String, String> file : configFiles.entrySet()) {
+            Files.writeString(config.resolve(file.getKey()), file.getValue());
+        }
+        List<Option> options = new ArrayList<>(bundles());
+        options.add(systemProperty("easyfaas.http.port").value(Integer.toString(freePort())));
+        options.add(systemProperty("easyfaas.data.dir").value(data.toString()));
+        options.add(systemProperty("felix.fileinstall.dir").value(config.toString()));
+        options.add(systemProperty("felix.fileinstall.noInitialDelay").value("true"));
+        options.add(systemProperty("felix.fileinstall.poll").value("500"));
+        options.add(frameworkStartLevel(PLUGIN_START_LEVEL + 1));
+        options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
+        options.add(junitBundles());
+        options.add(cleanCaches());
+        return options.toArray(Option[]::new);
+    }
+
 }

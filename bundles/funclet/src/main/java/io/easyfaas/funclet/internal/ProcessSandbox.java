@@ -205,7 +205,7 @@ final class ProcessSandbox implements Sandbox {
 
     @Override
     public long pid() {
-        Process running = process;
+        var running = process;
         return running == null ? -1 : running.pid();
     }
 
