@@ -205,7 +205,7 @@ final class ProcessSandbox implements Sandbox {
 
     @Override
     public long pid() {
-        var running = process;
+        Process running = process;
         return running == null ? -1 : running.pid();
     }
 
