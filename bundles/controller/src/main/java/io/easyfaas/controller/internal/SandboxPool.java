@@ -499,8 +499,13 @@ final class SandboxPool {
     }
 
     private void refillLater() {
+        maintainStemsAfter(0);
+    }
+
+    /** Tops the stem cells up on the timer after {@code delayMillis}, off any call's path. */
+    void maintainStemsAfter(long delayMillis) {
         try {
-            timer.execute(this::maintainStems);
+            timer.schedule(this::maintainStems, delayMillis, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // the controller is stopping
         }
