@@ -4,8 +4,6 @@ import static io.easyfaas.itests.EngineClient.field;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.options;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -13,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,6 +20,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import javax.inject.Inject;
 
 import org.junit.Before;
 import org.junit.Test;
@@ -30,11 +32,14 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 
 /**
  * The controller's pool as a user sees it over HTTP, with short timings: stem cells, warm reuse,
- * cooldown to zero, reborn, queueing and 429, per-sandbox concurrency (changed while the engine
- * runs), redeploys under load and event invocations with retries. The engine runs real Node.js
+ * cooldown to zero, reborn, removal of a runtime plugin, queueing and 429, per-sandbox
+ * concurrency (changed while the engine runs), redeploys under load and event invocations with
+ * retries. The engine runs real Node.js
  * and Python runtimes; sandboxes are observed through /v1/runtimes and /metrics.
  */
 @RunWith(PaxExam.class)
@@ -45,29 +50,31 @@ public class PoolIT {
     private static final int IDLE_TIMEOUT_SECONDS = 3;
     private static final int RETENTION_SECONDS = 3;
 
-    /** Sleeps when asked, and reports its sandbox (by host name) and how many of its calls ran at once. */
-    private static final String NODE_SLEEPER = "let active = 0;\n"
+    /**
+     * Sleeps when asked, and reports which runtime ran it (an id drawn when the runtime loads the
+     * module: a pid would not do, runtimes may each be pid 1 in their own namespace) and how many
+     * of its calls ran at once.
+     */
+    private static final String NODE_SLEEPER = "const instance = require('crypto').randomUUID();\nlet active = 0;\n"
             + "exports.handler = async (event) => {\n"
             + "  active++; const seen = active;\n"
             + "  await new Promise(r => setTimeout(r, event.sleep || 0));\n"
             + "  active--;\n"
-            + "  return {sandbox: require('os').hostname(), seen: seen, version: process.env.V || 'v1'};\n"
+            + "  return {instance: instance, seen: seen, version: 'v1'};\n"
             + "};\n";
 
+    @Inject
+    private BundleContext bundleContext;
     private EngineClient engine;
 
     @Configuration
     public Option[] config() throws IOException {
-        Path config = Distribution.configCopy();
-        writeControllerConfig(config, 1);
-        List<Option> options = Distribution.engine(config, Files.createTempDirectory("easyfaas-pool-it-data"), 300);
-        options.add(systemProperty("easyfaas.pool.config.dir").value(config.toString()));
-        return options(options.toArray(Option[]::new));
+        return Distribution.engine(Map.of("io.easyfaas.controller.cfg", controllerConfig(1)));
     }
 
     /** The controller's configuration for these tests; only the per-sandbox quota varies. */
-    private static void writeControllerConfig(Path directory, int sandboxQuota) throws IOException {
-        Files.writeString(directory.resolve("io.easyfaas.controller.cfg"), String.join("\n",
+    private static String controllerConfig(int sandboxQuota) {
+        return String.join("\n",
                 "data.dir = ${easyfaas.data.dir}",
                 "max.sandboxes = 16",
                 "stem.cells.per.runtime = 1",
@@ -79,7 +86,13 @@ public class PoolIT {
                 "sweep.interval.seconds = 1",
                 "async.retry.base.delay.millis = 100",
                 "async.retention.seconds = " + RETENTION_SECONDS,
-                ""));
+                "");
+    }
+
+    /** Changes the controller's configuration while the engine runs, as an operator would. */
+    private static void reconfigure(int sandboxQuota) throws IOException {
+        Files.writeString(Path.of(System.getProperty("felix.fileinstall.dir")).resolve("io.easyfaas.controller.cfg"),
+                controllerConfig(sandboxQuota));
     }
 
     @Before
@@ -91,9 +104,9 @@ public class PoolIT {
     @Test
     public void coldThenWarmThenCooledDownToZero() throws Exception {
         engine.deploy("py-cool", "python3", "index.handler", 3, "index.py",
-                "import socket\ndef handler(event, context):\n    return {'sandbox': socket.gethostname()}\n");
-        String first = field(engine.invoke("py-cool", "{}").body(), "sandbox");
-        String second = field(engine.invoke("py-cool", "{}").body(), "sandbox");
+                "import uuid\nINSTANCE = uuid.uuid4().hex\ndef handler(event, context):\n    return {'instance': INSTANCE}\n");
+        String first = field(engine.invoke("py-cool", "{}").body(), "instance");
+        String second = field(engine.invoke("py-cool", "{}").body(), "instance");
 
         assertEquals("the second call reuses the warm sandbox", first, second);
         List<String> sandboxes = sandboxesOf("py-cool");
@@ -101,7 +114,7 @@ public class PoolIT {
         assertEquals("warm", field(sandboxes.get(0), "State"));
         assertEquals("2", field(sandboxes.get(0), "CallsServed"));
         awaitTrue("py-cool scaled to zero", () -> sandboxesOf("py-cool").isEmpty(), IDLE_TIMEOUT_SECONDS + 10);
-        assertNotEquals("after cooldown a new runtime serves", first, field(engine.invoke("py-cool", "{}").body(), "sandbox"));
+        assertNotEquals("after cooldown a new runtime serves", first, field(engine.invoke("py-cool", "{}").body(), "instance"));
     }
 
     @Test
@@ -125,10 +138,9 @@ public class PoolIT {
     @Test
     public void aKilledRuntimeIsRebornAndItsCallInFlightAnswersExitError() throws Exception {
         engine.deploy("node-reborn", "nodejs20", "index.handler", 10, "index.js", NODE_SLEEPER);
-        String handlerSandbox = field(engine.invoke("node-reborn", "{}").body(), "sandbox");
+        String instance = field(engine.invoke("node-reborn", "{}").body(), "instance");
         String sandboxId = field(sandboxesOf("node-reborn").get(0), "Id");
         long pid = Long.parseLong(field(sandboxesOf("node-reborn").get(0), "Pid"));
-        assertEquals("/v1/runtimes shows the sandbox that ran the call", handlerSandbox, "sandbox-" + sandboxId);
 
         CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(
                 () -> engine.invoke("node-reborn", "{\"sleep\":5000}"));
@@ -142,7 +154,36 @@ public class PoolIT {
         assertTrue("the dead sandbox left the pool", sandboxesOf("node-reborn").stream().noneMatch(s -> field(s, "Id").equals(sandboxId)));
         HttpResponse<String> after = engine.invoke("node-reborn", "{}");
         assertEquals(after.body(), 200, after.statusCode());
-        assertNotEquals("a new runtime serves", handlerSandbox, field(after.body(), "sandbox"));
+        assertNotEquals("a new runtime serves", instance, field(after.body(), "instance"));
+    }
+
+    @Test
+    public void removingARuntimePluginDestroysItsStemCellsAndDrainsItsSandboxes() throws Exception {
+        engine.deploy("py-unplugged", "python3", "index.handler", 10, "index.py",
+                "import time\ndef handler(event, context):\n    time.sleep(event.get('sleep', 0))\n    return 'done'\n");
+        engine.invoke("py-unplugged", "{}");
+        awaitTrue("a python3 stem cell is ready", () -> !stemCells("python3").isEmpty(), 20);
+        Bundle plugin = Stream.of(bundleContext.getBundles())
+                .filter(b -> b.getSymbolicName().equals("io.easyfaas.runtime.python3")).findFirst().orElseThrow();
+        CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(
+                () -> engine.invoke("py-unplugged", "{\"sleep\":2}"));
+        awaitTrue("the call is running", () -> sandboxesOf("py-unplugged").stream().anyMatch(s -> s.contains("\"State\":\"busy\"")), 10);
+        plugin.stop();
+        try {
+            awaitTrue("the python3 stem cell is destroyed", () -> stemCells("python3").isEmpty(), 10);
+            assertTrue("the draining sandbox takes no new call", sandboxesOf("py-unplugged").stream()
+                    .allMatch(s -> s.contains("\"State\":\"cooling\"")));
+            HttpResponse<String> finished = inFlight.get(10, TimeUnit.SECONDS);
+            assertEquals("the call in flight finishes", "\"done\"", finished.body());
+            awaitTrue("the drained sandbox is gone", () -> sandboxesOf("py-unplugged").isEmpty(), 10);
+            HttpResponse<String> refused = engine.invoke("py-unplugged", "{}");
+            assertEquals(refused.body(), 400, refused.statusCode());
+            assertTrue(refused.body(), refused.body().contains("not installed"));
+        } finally {
+            plugin.start();
+        }
+        awaitTrue("python3 is back with a stem cell", () -> !stemCells("python3").isEmpty(), 20);
+        assertEquals("\"done\"", engine.invoke("py-unplugged", "{}").body());
     }
 
     @Test
@@ -178,20 +219,20 @@ public class PoolIT {
         engine.invoke("node-quota", "{}");
         List<HttpResponse<String>> serial = concurrently("node-quota", "{\"sleep\":1000}", 2);
         serial.forEach(r -> assertEquals(r.body(), "1", field(r.body(), "seen")));
-        assertNotEquals("quota 1: two sandboxes", field(serial.get(0).body(), "sandbox"), field(serial.get(1).body(), "sandbox"));
+        assertNotEquals("quota 1: two sandboxes", field(serial.get(0).body(), "instance"), field(serial.get(1).body(), "instance"));
 
         List<String> before = sandboxesOf("node-quota").stream().map(s -> field(s, "Id")).toList();
-        writeControllerConfig(Path.of(System.getProperty("easyfaas.pool.config.dir")), 3);
+        reconfigure(3);
         try {
             awaitTrue("the new quota applies", () -> {
                 List<HttpResponse<String>> shared = concurrently("node-quota", "{\"sleep\":1000}", 3);
-                return shared.stream().map(r -> field(r.body(), "sandbox")).distinct().count() == 1
+                return shared.stream().map(r -> field(r.body(), "instance")).distinct().count() == 1
                         && shared.stream().anyMatch(r -> field(r.body(), "seen").equals("3"));
             }, 20);
             assertTrue("applied in place: the pool and its warm sandboxes stayed",
                     sandboxesOf("node-quota").stream().map(s -> field(s, "Id")).anyMatch(before::contains));
         } finally {
-            writeControllerConfig(Path.of(System.getProperty("easyfaas.pool.config.dir")), 1);
+            reconfigure(1);
         }
     }
 

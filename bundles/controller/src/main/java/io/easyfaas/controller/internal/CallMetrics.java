@@ -3,7 +3,8 @@ package io.easyfaas.controller.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -38,7 +39,7 @@ final class CallMetrics {
         }
     }
 
-    private final Map<String, FunctionCounters> functions = new ConcurrentSkipListMap<>();
+    private final Map<String, FunctionCounters> functions = new ConcurrentHashMap<>();
     private final LongAdder stemCellWarmups = new LongAdder();
     private final LongAdder fullColdStarts = new LongAdder();
 
@@ -63,7 +64,7 @@ final class CallMetrics {
     PoolMetrics snapshot(Map<String, Integer> queueDepth, Map<String, Integer> sandboxesByState) {
         List<PoolMetrics.CallCount> calls = new ArrayList<>();
         List<PoolMetrics.DurationHistogram> durations = new ArrayList<>();
-        functions.forEach((name, counters) -> {
+        new TreeMap<>(functions).forEach((name, counters) -> {
             for (Outcome outcome : Outcome.values()) {
                 long count = counters.outcomes[outcome.ordinal()].sum();
                 if (count > 0) {

@@ -6,9 +6,8 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import io.easyfaas.api.ErrorCode;
@@ -20,6 +19,7 @@ import io.easyfaas.api.invoke.Invoker;
 import io.easyfaas.api.pool.PoolMetrics;
 import io.easyfaas.api.pool.PoolStatus;
 import io.easyfaas.api.pool.SandboxStatus;
+import io.easyfaas.api.runtime.RuntimeAdapter;
 import io.easyfaas.api.sandbox.SandboxManager;
 
 import org.osgi.service.component.annotations.Activate;
@@ -27,6 +27,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -78,8 +80,14 @@ public class PoolingInvoker implements Invoker, PoolStatus {
         int sweep_interval_seconds() default 5;
     }
 
+    /**
+     * How long after a runtime plugin comes or goes the stem cells are topped up: the funclet
+     * learns of the plugin from the same service event, and must have done so first.
+     */
+    private static final long PLUGIN_SETTLE_MILLIS = 100;
+
     private final FunctionRegistry registry;
-    private final ScheduledExecutorService timer;
+    private final ScheduledThreadPoolExecutor timer;
     private final CallMetrics metrics = new CallMetrics();
     private final SandboxPool pool;
     private ScheduledFuture<?> sweeping;
@@ -87,14 +95,27 @@ public class PoolingInvoker implements Invoker, PoolStatus {
     @Activate
     public PoolingInvoker(Config config, @Reference FunctionRegistry registry, @Reference SandboxManager sandboxManager) {
         this.registry = registry;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread thread = new Thread(r, "easyfaas-controller-timer");
             thread.setDaemon(true);
             return thread;
         });
+        // every call schedules its deadline and cancels it when it ends: drop those at once
+        timer.setRemoveOnCancelPolicy(true);
         this.pool = new SandboxPool(PoolSettings.of(config, NodeMemory.physicalMb()), sandboxManager,
-                registry::codeDirectory, timer, metrics);
+                registry::codeDirectory, name -> registry.get(name).map(SandboxPool::revisionKey).orElse(null), timer, metrics);
         scheduleSweep(config);
+    }
+
+    /** A runtime plugin came: start its stem cells now rather than at the next sweep. */
+    @Reference(service = RuntimeAdapter.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindRuntimeAdapter(RuntimeAdapter adapter) {
+        pool.maintainStemsAfter(PLUGIN_SETTLE_MILLIS);
+    }
+
+    /** A runtime plugin went: destroy its stem cells and drain its sandboxes now. */
+    void unbindRuntimeAdapter(RuntimeAdapter adapter) {
+        pool.maintainStemsAfter(PLUGIN_SETTLE_MILLIS);
     }
 
     @Modified
@@ -165,7 +186,7 @@ public class PoolingInvoker implements Invoker, PoolStatus {
 
     private void sweep() {
         try {
-            pool.sweep(name -> registry.get(name).map(SandboxPool::revisionKey).orElse(null));
+            pool.sweep();
         } catch (RuntimeException e) {
             LOG.error("Sweeping sandboxes failed", e);
         }

@@ -98,6 +98,8 @@ final class SandboxPool {
 
     private final SandboxManager sandboxManager;
     private final Function<FunctionConfiguration, Path> codeDirectory;
+    /** A function's current revision key in the registry, {@code null} once it is deleted. */
+    private final Function<String, String> currentKey;
     private final ScheduledExecutorService timer;
     private final CallMetrics metrics;
     private volatile PoolSettings settings;
@@ -114,10 +116,11 @@ final class SandboxPool {
     private boolean closed;
 
     SandboxPool(PoolSettings settings, SandboxManager sandboxManager, Function<FunctionConfiguration, Path> codeDirectory,
-            ScheduledExecutorService timer, CallMetrics metrics) {
+            Function<String, String> currentKey, ScheduledExecutorService timer, CallMetrics metrics) {
         this.settings = settings;
         this.sandboxManager = sandboxManager;
         this.codeDirectory = codeDirectory;
+        this.currentKey = currentKey;
         this.timer = timer;
         this.metrics = metrics;
     }
@@ -153,11 +156,18 @@ final class SandboxPool {
                     throw new FaasException(ErrorCode.SERVICE, "The engine is stopping");
                 }
                 Revision revision = revisions.computeIfAbsent(key, k -> new Revision(k, function.functionName()));
-                // the registry says this is the current revision, whatever a racing older call said
-                revision.draining = false;
-                String previous = currentKeys.put(function.functionName(), key);
-                if (previous != null && !previous.equals(key)) {
-                    drain(previous, after);
+                String previous = currentKeys.get(function.functionName());
+                if (!key.equals(previous)) {
+                    if (key.equals(currentKey.apply(function.functionName()))) {
+                        currentKeys.put(function.functionName(), key);
+                        revision.draining = false;
+                        if (previous != null) {
+                            drain(previous, after);
+                        }
+                    } else {
+                        // read just before a redeploy: served, but its sandbox goes after the call
+                        revision.draining = true;
+                    }
                 }
                 PooledSandbox free = revision.waiters.isEmpty() ? revision.freeSlot(limits.sandboxConcurrency()) : null;
                 if (free != null) {
@@ -491,8 +501,13 @@ final class SandboxPool {
     }
 
     private void refillLater() {
+        maintainStemsAfter(0);
+    }
+
+    /** Tops the stem cells up on the timer after {@code delayMillis}, off any call's path. */
+    void maintainStemsAfter(long delayMillis) {
         try {
-            timer.execute(this::maintainStems);
+            timer.schedule(this::maintainStems, delayMillis, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // the controller is stopping
         }
@@ -574,23 +589,15 @@ final class SandboxPool {
 
     /**
      * Cooldown: destroys sandboxes idle past the idle timeout and idle ones of revisions that are
-     * no longer current ({@code currentKey} gives a function's current revision key, or
-     * {@code null} once it is deleted), then tops the stem cells up.
+     * no longer current, then tops the stem cells up.
      */
-    void sweep(Function<String, String> currentKey) {
+    void sweep() {
         long now = System.nanoTime();
         PoolSettings limits = settings;
         List<Runnable> after = new ArrayList<>();
-        Map<String, String> current = new HashMap<>();
-        synchronized (lock) {
-            for (Revision revision : revisions.values()) {
-                current.put(revision.functionName, null);
-            }
-        }
-        current.replaceAll((name, ignored) -> currentKey.apply(name));
         synchronized (lock) {
             for (Revision revision : List.copyOf(revisions.values())) {
-                if (!revision.key.equals(current.get(revision.functionName)) && current.containsKey(revision.functionName)) {
+                if (!revision.key.equals(currentKey.apply(revision.functionName))) {
                     drain(revision.key, after);
                 }
                 for (PooledSandbox pooled : List.copyOf(revision.sandboxes)) {

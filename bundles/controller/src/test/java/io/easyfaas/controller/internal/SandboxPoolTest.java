@@ -10,10 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -42,6 +44,8 @@ class SandboxPoolTest {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     private final FakeSandboxManager manager = new FakeSandboxManager();
     private final CallMetrics metrics = new CallMetrics();
+    /** What the registry holds: function name to current revision key. */
+    private final Map<String, String> currentRevisions = new ConcurrentHashMap<>();
 
     @AfterEach
     void stopTimer() {
@@ -50,7 +54,7 @@ class SandboxPoolTest {
 
     private SandboxPool pool(int maxSandboxes, long memoryMb, int stems, int quota, int perFunction, int queue, long waitMillis) {
         return new SandboxPool(new PoolSettings(maxSandboxes, memoryMb, stems, 128, quota, perFunction, queue, waitMillis,
-                TimeUnit.SECONDS.toNanos(300)), manager, f -> Path.of("/code"), timer, metrics);
+                TimeUnit.SECONDS.toNanos(300)), manager, f -> Path.of("/code"), currentRevisions::get, timer, metrics);
     }
 
     @Test
@@ -165,6 +169,21 @@ class SandboxPoolTest {
     }
 
     @Test
+    void aCallThatReadTheOldRevisionJustBeforeARedeployDoesNotDrainTheNewOne() throws Exception {
+        SandboxPool pool = pool(10, 10_000, 0, 1, 4, 0, 1000);
+        FunctionConfiguration old = function("f", "r1", 128);
+        PooledSandbox current = pool.acquire(function("f", "r2", 128)).get(1, TimeUnit.SECONDS).sandbox();
+        pool.release(current, true);
+
+        PooledSandbox late = pool.acquire(old).get(1, TimeUnit.SECONDS).sandbox();
+        pool.release(late, true);
+
+        assertTrue(current.sandbox.isAlive(), "the current revision's sandbox stays warm");
+        assertFalse(late.sandbox.isAlive(), "the late call's sandbox of the old revision goes after the call");
+        assertSame(current, pool.acquire(function("f", "r2", 128)).get(1, TimeUnit.SECONDS).sandbox());
+    }
+
+    @Test
     void aDeadSandboxIsNeverGivenACall() throws Exception {
         SandboxPool pool = pool(10, 10_000, 0, 1, 4, 0, 1000);
         FunctionConfiguration function = function("f", "r1", 128);
@@ -192,7 +211,15 @@ class SandboxPoolTest {
         assertFalse(manager.created.get(0).isAlive());
     }
 
-    private static FunctionConfiguration function(String name, String revision, int memory) {
+    /** A function as the registry now holds it. */
+    private FunctionConfiguration function(String name, String revision, int memory) {
+        FunctionConfiguration function = stored(name, revision, memory);
+        currentRevisions.put(name, SandboxPool.revisionKey(function));
+        return function;
+    }
+
+    /** A function as some caller read it, whatever the registry now holds. */
+    private static FunctionConfiguration stored(String name, String revision, int memory) {
         return new FunctionConfiguration(name, "r1", "index.handler", memory, 3, "", FunctionEnvironment.empty(),
                 "sha-" + revision, 1, FunctionConfiguration.LATEST, "2026-01-01T00:00:00Z", revision);
     }
