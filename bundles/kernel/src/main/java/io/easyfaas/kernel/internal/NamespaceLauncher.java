@@ -57,6 +57,7 @@ public class NamespaceLauncher implements ProcessLauncher {
     private static final int O_CREAT = 0x40;
     private static final int O_APPEND = 0x400;
     private static final int SIGKILL = 9;
+    private static final int EINVAL = 22;
 
     private final ProcessReaper reaper = new ProcessReaper();
     private final Path staging;
@@ -183,7 +184,7 @@ public class NamespaceLauncher implements ProcessLauncher {
             try {
                 for (MountSpec mount : isolation.mounts()) {
                     if (mount.kind() == MountSpec.Kind.PROC) {
-                        Mounts.procOf(hostProc, pid, mount.target());
+                        mountProc(hostProc, pid, mount.target());
                     }
                 }
             } catch (KernelException e) {
@@ -195,6 +196,20 @@ public class NamespaceLauncher implements ProcessLauncher {
             Calls.closeQuietly(hostProc);
             Calls.closeQuietly(descriptors[0]);
             Calls.closeQuietly(descriptors[1]);
+        }
+    }
+
+    /**
+     * A kernel older than 6.15 has no {@code pidns} option for proc: the sandbox then gets no
+     * /proc at all, which hides more, rather than one showing the host's processes.
+     */
+    private static void mountProc(int hostProc, int pid, String target) {
+        try {
+            Mounts.procOf(hostProc, pid, target);
+        } catch (KernelException e) {
+            if (e.errno() != EINVAL) {
+                throw e;
+            }
         }
     }
 
