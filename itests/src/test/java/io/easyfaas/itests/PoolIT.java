@@ -171,8 +171,8 @@ public class PoolIT {
         plugin.stop();
         try {
             awaitTrue("the python3 stem cell is destroyed", () -> stemCells("python3").isEmpty(), 10);
-            assertTrue("the draining sandbox takes no new call", sandboxesOf("py-unplugged").stream()
-                    .allMatch(s -> s.contains("\"State\":\"cooling\"")));
+            awaitTrue("the draining sandbox takes no new call", () -> sandboxesOf("py-unplugged").stream()
+                    .allMatch(s -> s.contains("\"State\":\"cooling\"")), 10);
             HttpResponse<String> finished = inFlight.get(10, TimeUnit.SECONDS);
             assertEquals("the call in flight finishes", "\"done\"", finished.body());
             awaitTrue("the drained sandbox is gone", () -> sandboxesOf("py-unplugged").isEmpty(), 10);

@@ -115,6 +115,7 @@ public class PoolingInvoker implements Invoker, PoolStatus {
 
     /** A runtime plugin went: destroy its stem cells and drain its sandboxes now. */
     void unbindRuntimeAdapter(RuntimeAdapter adapter) {
+        pool.retireStems(adapter.runtimeNames());
         pool.maintainStemsAfter(PLUGIN_SETTLE_MILLIS);
     }
 

@@ -110,6 +110,8 @@ final class SandboxPool {
     private final Map<String, String> currentKeys = new HashMap<>();
     private final Map<String, Deque<PooledSandbox>> stems = new HashMap<>();
     private final Map<String, Integer> stemsStarting = new HashMap<>();
+    /** Counts the plugin revisions each runtime has lost: a stem cell started under an older one runs a replaced bootstrap. */
+    private final Map<String, Integer> stemGenerations = new HashMap<>();
     private final Set<PooledSandbox> all = new LinkedHashSet<>();
     private int sandboxCount;
     private long reservedMemoryMb;
@@ -556,7 +558,30 @@ final class SandboxPool {
         }
     }
 
+    /**
+     * A plugin revision went: its ready stem cells, and those still starting, run its bootstrap,
+     * so they are destroyed rather than specialised after the plugin is replaced. Warm sandboxes
+     * keep serving until they drain.
+     */
+    void retireStems(Set<String> runtimes) {
+        List<Runnable> after = new ArrayList<>();
+        synchronized (lock) {
+            for (String runtime : runtimes) {
+                stemGenerations.merge(runtime, 1, Integer::sum);
+                Deque<PooledSandbox> ready = stems.get(runtime);
+                while (ready != null && !ready.isEmpty()) {
+                    retire(ready.peekLast(), after);
+                }
+            }
+        }
+        after.forEach(Runnable::run);
+    }
+
     private void startStem(String runtime, int memoryMb) {
+        int generation;
+        synchronized (lock) {
+            generation = stemGenerations.getOrDefault(runtime, 0);
+        }
         CompletionStage<Sandbox> created;
         try {
             created = sandboxManager.create(runtime);
@@ -567,7 +592,8 @@ final class SandboxPool {
             PooledSandbox stem = failure == null ? new PooledSandbox(sandbox, PooledSandbox.Phase.STEM, memoryMb) : null;
             synchronized (lock) {
                 stemsStarting.merge(runtime, -1, Integer::sum);
-                if (stem != null && !closed && sandbox.isAlive()) {
+                boolean current = generation == stemGenerations.getOrDefault(runtime, 0);
+                if (stem != null && !closed && current && sandbox.isAlive()) {
                     all.add(stem);
                     stems.computeIfAbsent(runtime, r -> new ArrayDeque<>()).addLast(stem);
                 } else {

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -69,6 +70,7 @@ public class AsyncInvocations implements AsyncInvoker {
     private final InvocationStore store;
     private final Map<String, StoredInvocation> invocations = new ConcurrentHashMap<>();
     private final ScheduledExecutorService worker;
+    private ScheduledFuture<?> pruning;
     private volatile Config config;
 
     @Activate
@@ -88,13 +90,22 @@ public class AsyncInvocations implements AsyncInvoker {
                 worker.execute(() -> attempt(stored.requestId()));
             }
         }
-        long prunePeriod = Math.max(1, Math.min(60, config.async_retention_seconds()));
-        worker.scheduleWithFixedDelay(this::prune, prunePeriod, prunePeriod, TimeUnit.SECONDS);
+        schedulePruning();
     }
 
     @Modified
     void modified(Config newConfig) {
         this.config = newConfig;
+        schedulePruning();
+    }
+
+    /** Prunes at a period that fits the retention, which a configuration change may shorten. */
+    private synchronized void schedulePruning() {
+        if (pruning != null) {
+            pruning.cancel(false);
+        }
+        long prunePeriod = Math.max(1, Math.min(60, config.async_retention_seconds()));
+        pruning = worker.scheduleWithFixedDelay(this::prune, prunePeriod, prunePeriod, TimeUnit.SECONDS);
     }
 
     @Override
