@@ -17,7 +17,7 @@ function probe(path, write) {
 
 function connect(host, port) {
   return new Promise((resolve) => {
-    const socket = net.connect({ host, port, timeout: 2000 });
+    const socket = net.connect({ host, port, timeout: 1000 });
     socket.on('connect', () => { socket.destroy(); resolve('connected'); });
     socket.on('timeout', () => { socket.destroy(); resolve('timeout'); });
     socket.on('error', (e) => resolve('errno ' + e.code));

@@ -71,9 +71,34 @@ def handler(event, context):
         results = {}
         for host in event['hosts']:
             try:
-                socket.create_connection((host, event['port']), timeout=2).close()
+                socket.create_connection((host, event['port']), timeout=1).close()
                 results[host] = 'connected'
             except OSError as e:
                 results[host] = 'errno %s' % e.errno
         return results
+    if attack == 'address':
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            probe.connect(('192.0.2.1', 9))  # no packet is sent: this only picks the route
+            address = probe.getsockname()[0]
+        except OSError as e:
+            address = 'errno %d' % e.errno
+        finally:
+            probe.close()
+        with open('/proc/net/route') as f:
+            gateways = [line.split()[2] for line in f.read().splitlines()[1:] if line.split()[1] == '00000000']
+        gateway = '.'.join(str(int(gateways[0][i:i + 2], 16)) for i in (6, 4, 2, 0)) if gateways else None
+        return {'address': address, 'gateway': gateway}
+    if attack == 'serve':
+        import threading
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(('0.0.0.0', event['port']))
+        server.listen(8)
+
+        def accept():
+            while True:
+                server.accept()[0].close()
+        threading.Thread(target=accept, daemon=True).start()
+        return {'serving': event['port']}
     return {'unknown attack': attack}

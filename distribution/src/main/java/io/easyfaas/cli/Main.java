@@ -49,7 +49,7 @@ public final class Main {
               serve [--port N] [--host H] [--data DIR]
                     run the engine in the foreground (default 127.0.0.1:8899, ./data)
               deploy NAME --runtime R --handler H --code DIR|ZIP|FILE
-                    [--memory MB] [--timeout S] [--description D] [--env K=V]...
+                    [--memory MB] [--timeout S] [--description D] [--env K=V]... [--network none|bridge|host]
                     create or replace a function; a directory is zipped as it is
               invoke NAME [--data JSON|@FILE|@-] [--log]
                     call a function with a JSON event (default {}); prints its result, and
@@ -169,7 +169,7 @@ public final class Main {
     // --- commands -----------------------------------------------------------------------------
 
     private int deploy(String base, CliArgs args) throws UsageException, IOException, InterruptedException, Unreachable {
-        args.allowOnly("deploy", "runtime", "handler", "code", "memory", "timeout", "description", "env");
+        args.allowOnly("deploy", "runtime", "handler", "code", "memory", "timeout", "description", "env", "network");
         String name = args.operands("deploy", 1, "a function NAME").get(0);
         String runtime = required(args, "runtime");
         String handler = required(args, "handler");
@@ -183,14 +183,15 @@ public final class Main {
         } catch (IOException e) {
             throw new UsageException("--code: cannot read " + code + ": " + e.getMessage());
         }
-        String body = Json.write(deployBody(name, runtime, handler, memory, timeout, args.get("description"), vars, zip));
+        String body = Json.write(deployBody(name, runtime, handler, memory, timeout, args.get("description"), args.get("network"),
+                vars, zip));
         HttpResponse<byte[]> response = send(base, "POST", functionPath(name), body);
         return printJson(response);
     }
 
     /** The create-or-replace request; fields not given on the command line are left out. */
     static Map<String, Object> deployBody(String name, String runtime, String handler, Integer memory,
-            Integer timeout, String description, Map<String, String> vars, byte[] zip) {
+            Integer timeout, String description, String network, Map<String, String> vars, byte[] zip) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("FunctionName", name);
         body.put("Runtime", runtime);
@@ -206,6 +207,9 @@ public final class Main {
         }
         if (!vars.isEmpty()) {
             body.put("Environment", Map.of("Variables", vars));
+        }
+        if (network != null) {
+            body.put("Network", network);
         }
         body.put("Code", Base64.getEncoder().encodeToString(zip));
         return body;

@@ -159,11 +159,7 @@ public class IsolationIT {
 
     @Test
     public void cannotConnectToTheEngineFromTheDefaultNetworkMode() throws Exception {
-        List<String> hosts = new ArrayList<>(List.of("127.0.0.1"));
-        for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-            nic.inetAddresses().filter(address -> address instanceof java.net.Inet4Address && !address.isLoopbackAddress())
-                    .forEach(address -> hosts.add(address.getHostAddress()));
-        }
+        List<String> hosts = hostAddresses();
         int port = Integer.getInteger("easyfaas.http.port");
         for (String attacker : ATTACKERS.keySet()) {
             String connect = attack(attacker, "{\"attack\":\"connect\",\"port\":" + port + ",\"hosts\":" + json(hosts) + "}");
@@ -171,6 +167,51 @@ public class IsolationIT {
             assertEquals(attacker + ": " + connect, hosts.size(), count(connect, "errno") + count(connect, "timeout"));
         }
         assertStillHealthy();
+    }
+
+    @Test
+    public void bridgeModeGivesAnAddressButNoWayToAnotherSandboxOrTheHost() throws Exception {
+        deployIfMissing("bridged-a", "python3", "index.py", resource("attack.py"), 128, "bridge");
+        deployIfMissing("bridged-b", "python3", "index.py", resource("attack.py"), 128, "bridge");
+        String a = attack("bridged-a", "{\"attack\":\"address\"}");
+        String b = attack("bridged-b", "{\"attack\":\"address\"}");
+        String addressOfA = EngineIT.field(a, "address");
+        String gateway = EngineIT.field(a, "gateway");
+        assertTrue(a, addressOfA.startsWith("10.88."));
+        assertTrue(a, gateway.startsWith("10.88."));
+        assertNotEquals(a + " " + b, addressOfA, EngineIT.field(b, "address"));
+        attack("bridged-a", "{\"attack\":\"serve\",\"port\":8080}");
+        String toA = attack("bridged-b", "{\"attack\":\"connect\",\"port\":8080,\"hosts\":[\"" + addressOfA + "\"]}");
+        assertFalse("a bridged sandbox reached another: " + toA, toA.contains("connected"));
+        List<String> hosts = hostAddresses();
+        hosts.add(gateway);
+        String toHost = attack("bridged-b", "{\"attack\":\"connect\",\"port\":" + Integer.getInteger("easyfaas.http.port")
+                + ",\"hosts\":" + json(hosts) + "}");
+        assertFalse("a bridged sandbox reached the engine: " + toHost, toHost.contains("connected"));
+        assertStillHealthy();
+    }
+
+    @Test
+    public void hostModeSharesTheHostsNetworkAndNothingElse() throws Exception {
+        deployIfMissing("host-net", "python3", "index.py", resource("attack.py"), 128, "host");
+        String connect = attack("host-net", "{\"attack\":\"connect\",\"port\":" + Integer.getInteger("easyfaas.http.port")
+                + ",\"hosts\":[\"127.0.0.1\"]}");
+        assertTrue("network mode host reaches the host's loopback: " + connect, connect.contains("connected"));
+        String look = attack("host-net", "{\"attack\":\"look\"}");
+        assertTrue(look, look.contains("\"pids\":[1]") && look.contains("\"uid\":65534"));
+        HttpResponse<String> unknown = engine.post("/v1/functions", definition("net-bogus", "python3", "index.py", "x = 1\n", 128, "wifi"));
+        assertEquals(unknown.body(), 400, unknown.statusCode());
+        assertTrue(unknown.body(), unknown.body().contains("Network"));
+        assertStillHealthy();
+    }
+
+    private static List<String> hostAddresses() throws IOException {
+        List<String> hosts = new ArrayList<>(List.of("127.0.0.1"));
+        for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            nic.inetAddresses().filter(address -> address instanceof java.net.Inet4Address && !address.isLoopbackAddress())
+                    .forEach(address -> hosts.add(address.getHostAddress()));
+        }
+        return hosts;
     }
 
     /** The attack's report, without the blanks that Python's JSON puts in and Node's does not. */
@@ -189,11 +230,23 @@ public class IsolationIT {
     }
 
     private void deployIfMissing(String name, String runtime, String file, String content, int memory) {
+        deployIfMissing(name, runtime, file, content, memory, "none");
+    }
+
+    private void deployIfMissing(String name, String runtime, String file, String content, int memory, String network) {
         if (engine.get("/v1/functions/" + name).statusCode() == 404) {
-            HttpResponse<String> deployed = engine.deploy(name, runtime, "index.handler", 3, memory, file, content);
+            HttpResponse<String> deployed = engine.post("/v1/functions", definition(name, runtime, file, content, memory, network));
             assertEquals(deployed.body(), 201, deployed.statusCode());
         }
         assertNotEquals(404, engine.get("/v1/functions/" + name).statusCode());
+    }
+
+    /** Functions that wait on network connections get time for them; the others keep 3 s so that a spin ends soon. */
+    private static String definition(String name, String runtime, String file, String content, int memory, String network) {
+        int timeout = "none".equals(network) ? 3 : 10;
+        return "{\"FunctionName\":\"" + name + "\",\"Runtime\":\"" + runtime + "\",\"Handler\":\"index.handler\",\"Timeout\":" + timeout + ","
+                + "\"MemorySize\":" + memory + ",\"Network\":\"" + network + "\",\"Code\":{\"ZipFile\":\""
+                + Zips.base64(Zips.of(file, content)) + "\"}}";
     }
 
     private static String resource(String name) throws IOException {

@@ -21,7 +21,21 @@ public record FunctionConfiguration(
         long codeSize,
         String version,
         String lastModified,
-        String revisionId) {
+        String revisionId,
+        String network) {
+
+    /** Configurations stored before network modes existed have none, which means {@code none}. */
+    public FunctionConfiguration {
+        network = network == null ? FunctionDefinition.NETWORK_NONE : network;
+    }
+
+    /** A configuration with the default network mode. */
+    public FunctionConfiguration(String functionName, String runtime, String handler, int memorySize, int timeout,
+            String description, FunctionEnvironment environment, String codeSha256, long codeSize, String version,
+            String lastModified, String revisionId) {
+        this(functionName, runtime, handler, memorySize, timeout, description, environment, codeSha256, codeSize, version,
+                lastModified, revisionId, null);
+    }
 
     /** The only version until versions are published. */
     public static final String LATEST = "$LATEST";

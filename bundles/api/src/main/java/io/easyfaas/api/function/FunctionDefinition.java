@@ -11,7 +11,23 @@ public record FunctionDefinition(
         Integer memorySize,
         Integer timeout,
         String description,
-        FunctionEnvironment environment) {
+        FunctionEnvironment environment,
+        String network) {
+
+    /** Network mode: its own network namespace with loopback only (the default). */
+    public static final String NETWORK_NONE = "none";
+    /** Network mode: egress through the engine's bridge with NAT, no way to other sandboxes or the host. */
+    public static final String NETWORK_BRIDGE = "bridge";
+    /** Network mode: the host's network namespace. */
+    public static final String NETWORK_HOST = "host";
+    /** Every network mode, the default first. */
+    public static final java.util.List<String> NETWORK_MODES = java.util.List.of(NETWORK_NONE, NETWORK_BRIDGE, NETWORK_HOST);
+
+    /** A definition that leaves the network mode as it is (or the default). */
+    public FunctionDefinition(String functionName, String runtime, String handler, Integer memorySize, Integer timeout,
+            String description, FunctionEnvironment environment) {
+        this(functionName, runtime, handler, memorySize, timeout, description, environment, null);
+    }
 
     /** What a function name may be: it becomes a file name and a URL path segment. */
     public static final String NAME_PATTERN = "[A-Za-z0-9_-]{1,64}";

@@ -20,6 +20,7 @@ import java.util.function.Function;
 import io.easyfaas.api.ErrorCode;
 import io.easyfaas.api.FaasException;
 import io.easyfaas.api.function.FunctionConfiguration;
+import io.easyfaas.api.function.FunctionDefinition;
 import io.easyfaas.api.invoke.InvocationResult;
 import io.easyfaas.api.pool.SandboxStatus;
 import io.easyfaas.api.sandbox.Sandbox;
@@ -282,7 +283,8 @@ final class SandboxPool {
      * is ready; {@code null} when the node has no room even after evicting idle sandboxes.
      */
     private ColdStart planColdStart(Revision revision, FunctionConfiguration function, List<Runnable> after) {
-        PooledSandbox stem = takeStem(function.runtime());
+        // a host-network function needs a sandbox made without its own network namespace
+        PooledSandbox stem = FunctionDefinition.NETWORK_HOST.equals(function.network()) ? null : takeStem(function.runtime());
         int memoryDelta = function.memorySize() - (stem == null ? 0 : stem.memoryMb);
         if (!admit(memoryDelta, stem == null ? 1 : 0, revision.key, true, after)) {
             if (stem != null) {
@@ -355,7 +357,7 @@ final class SandboxPool {
         }
         CompletionStage<Sandbox> created;
         try {
-            created = sandboxManager.create(function.runtime());
+            created = sandboxManager.create(function.runtime(), function.network());
         } catch (RuntimeException e) {
             created = CompletableFuture.failedFuture(e);
         }

@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import io.easyfaas.api.ErrorCode;
 import io.easyfaas.api.FaasException;
 import io.easyfaas.api.function.FunctionConfiguration;
+import io.easyfaas.api.function.FunctionDefinition;
 import io.easyfaas.api.function.FunctionEnvironment;
 import io.easyfaas.api.invoke.InvocationResult;
 import io.easyfaas.api.sandbox.Sandbox;
@@ -133,6 +134,24 @@ class SandboxPoolTest {
     }
 
     @Test
+    void aHostNetworkFunctionGetsASandboxMadeForItNotAStemCell() throws Exception {
+        SandboxPool pool = pool(10, 10_000, 1, 1, 4, 0, 1000);
+        pool.maintainStems();
+        FakeSandbox stem = manager.created.get(0);
+        FunctionConfiguration stored = stored("h", "r1", 128);
+        FunctionConfiguration hostNetwork = new FunctionConfiguration(stored.functionName(), stored.runtime(), stored.handler(),
+                stored.memorySize(), stored.timeout(), stored.description(), stored.environment(), stored.codeSha256(),
+                stored.codeSize(), stored.version(), stored.lastModified(), stored.revisionId(), FunctionDefinition.NETWORK_HOST);
+        currentRevisions.put("h", SandboxPool.revisionKey(hostNetwork));
+
+        PooledSandbox taken = pool.acquire(hostNetwork).get(1, TimeUnit.SECONDS).sandbox();
+
+        assertNotSame(stem, taken.sandbox);
+        assertNull(stem.initialisedWith, "the stem cell stays free for functions with their own network");
+        assertEquals(List.of(FunctionDefinition.NETWORK_NONE, FunctionDefinition.NETWORK_HOST), manager.networks);
+    }
+
+    @Test
     void aRemovedRuntimesStemCellsAreDestroyedAndItsWarmSandboxesDrain() throws Exception {
         SandboxPool pool = pool(10, 10_000, 1, 1, 4, 0, 1000);
         PooledSandbox busy = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
@@ -236,10 +255,17 @@ class SandboxPoolTest {
     private static final class FakeSandboxManager implements SandboxManager {
         final Set<String> runtimes = new ConcurrentSkipListSet<>(Set.of("r1"));
         final List<FakeSandbox> created = new CopyOnWriteArrayList<>();
+        final List<String> networks = new CopyOnWriteArrayList<>();
         volatile boolean failInit;
 
         @Override
         public CompletionStage<Sandbox> create(String runtime) {
+            return create(runtime, FunctionDefinition.NETWORK_NONE);
+        }
+
+        @Override
+        public CompletionStage<Sandbox> create(String runtime, String network) {
+            networks.add(network);
             FakeSandbox sandbox = new FakeSandbox("s" + created.size(), runtime, failInit);
             created.add(sandbox);
             return CompletableFuture.completedFuture(sandbox);

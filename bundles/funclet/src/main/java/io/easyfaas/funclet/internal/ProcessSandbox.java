@@ -25,6 +25,8 @@ import io.easyfaas.api.ErrorCode;
 import io.easyfaas.api.FaasException;
 import io.easyfaas.api.function.FunctionConfiguration;
 import io.easyfaas.api.invoke.InvocationResult;
+import io.easyfaas.api.function.FunctionDefinition;
+import io.easyfaas.api.kernel.BridgeNetwork;
 import io.easyfaas.api.kernel.Cgroup;
 import io.easyfaas.api.kernel.ExitStatus;
 import io.easyfaas.api.kernel.Isolation;
@@ -55,6 +57,10 @@ final class ProcessSandbox implements Sandbox {
     private final SandboxLayout layout;
     private final ProcessLauncher launcher;
     private final Cgroup cgroup;
+    /** Whether this sandbox shares the host's network namespace (network mode host). */
+    private final boolean hostNetwork;
+    private final BridgeNetwork bridge;
+    private volatile BridgeNetwork.BridgeLease bridgeLease;
     private final FunctionLogStore logs;
     /** Logs of the calls in flight, by request id. */
     private final Map<String, CallLog> callLogs = new ConcurrentHashMap<>();
@@ -69,7 +75,10 @@ final class ProcessSandbox implements Sandbox {
      * @param cgroup the sandbox's own control group, or {@code null} where the host has none
      */
     ProcessSandbox(String id, String runtime, SandboxDirectories directories, ObjectMapper json,
-            Consumer<ProcessSandbox> onGone, SandboxLayout layout, ProcessLauncher launcher, Cgroup cgroup, FunctionLogStore logs) {
+            Consumer<ProcessSandbox> onGone, SandboxLayout layout, ProcessLauncher launcher, Cgroup cgroup, FunctionLogStore logs,
+            boolean hostNetwork, BridgeNetwork bridge) {
+        this.hostNetwork = hostNetwork;
+        this.bridge = bridge;
         this.id = id;
         this.logs = logs;
         this.runtime = runtime;
@@ -95,7 +104,8 @@ final class ProcessSandbox implements Sandbox {
             Isolation isolation = null;
             if (layout.isolated()) {
                 Files.setAttribute(listener.socketPath(), "unix:uid", layout.uid());
-                isolation = layout.isolation(id, Path.of(command.get(0)), adapter.bootstrapDirectory(), listener.socketPath());
+                isolation = layout.isolation(id, Path.of(command.get(0)), adapter.bootstrapDirectory(), listener.socketPath(),
+                        hostNetwork);
             }
             process = launcher.launch(new LaunchSpec(command, layout.environment(id, work, listener.socketPath()),
                     layout.workingDirectory(work), Files.createDirectories(directories.logs()).resolve(id + ".log"),
@@ -206,6 +216,9 @@ final class ProcessSandbox implements Sandbox {
             if (layout.isolated()) {
                 process.attach(codeDirectory, SandboxLayout.TASK_DIRECTORY, true);
             }
+            connectNetwork(function);
+        } catch (FaasException e) {
+            return CompletableFuture.failedFuture(e);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE,
                     "Cannot prepare sandbox " + id + " for " + function.functionName() + ": " + e.getMessage(), e));
@@ -325,7 +338,27 @@ final class ProcessSandbox implements Sandbox {
         }
     }
 
+    /** Gives the sandbox the function's network: its namespace is there from the start, bridged here if asked. */
+    private void connectNetwork(FunctionConfiguration function) {
+        String network = function.network();
+        if (hostNetwork != FunctionDefinition.NETWORK_HOST.equals(network)) {
+            throw new IllegalStateException("sandbox " + id + " was made for " + (hostNetwork ? "host" : "its own")
+                    + " network, not for network mode " + network);
+        }
+        if (FunctionDefinition.NETWORK_BRIDGE.equals(network)) {
+            if (!layout.isolated() || bridge == null) {
+                throw FaasException.invalid("Function " + function.functionName() + " asks for network mode bridge, which this "
+                        + "host cannot give: it needs isolated sandboxes (root) and nftables; GET /v1/node tells what it allows");
+            }
+            bridgeLease = bridge.connect(process.pid());
+        }
+    }
+
     private void release() {
+        BridgeNetwork.BridgeLease lease = bridgeLease;
+        if (lease != null) {
+            lease.close();
+        }
         if (cgroup != null) {
             try {
                 cgroup.delete();

@@ -16,6 +16,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.easyfaas.api.ErrorCode;
 import io.easyfaas.api.FaasException;
+import io.easyfaas.api.function.FunctionDefinition;
+import io.easyfaas.api.kernel.BridgeNetwork;
 import io.easyfaas.api.kernel.Cgroup;
 import io.easyfaas.api.kernel.CgroupService;
 import io.easyfaas.api.kernel.HostCapabilities;
@@ -27,6 +29,7 @@ import io.easyfaas.api.sandbox.SandboxManager;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -39,7 +42,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The funclet: starts sandboxes for the runtimes that installed plugins provide. */
-@Component(service = SandboxManager.class, configurationPid = "io.easyfaas.funclet")
+// the shipped config/io.easyfaas.funclet.cfg is required: activating first with defaults and
+// again with the file would start sandboxes under limits that are not the configured ones
+@Component(service = SandboxManager.class, configurationPid = "io.easyfaas.funclet", configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = ProcessSandboxManager.Config.class)
 public class ProcessSandboxManager implements SandboxManager {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessSandboxManager.class);
@@ -91,6 +96,8 @@ public class ProcessSandboxManager implements SandboxManager {
     private final Map<String, RuntimeAdapter> adapters = new ConcurrentHashMap<>();
     private final Set<ProcessSandbox> live = ConcurrentHashMap.newKeySet();
     private final ProcessLauncher launcher;
+    /** Absent where the host cannot keep bridged sandboxes apart (no nft, not root). */
+    private final BridgeNetwork bridge;
     private final CgroupService cgroups;
     private final SandboxLayout layout;
     /** Completed, and replaced, whenever an adapter is bound or the funclet stops: wakes requests waiting for a runtime. */
@@ -103,10 +110,13 @@ public class ProcessSandboxManager implements SandboxManager {
     @Activate
     public ProcessSandboxManager(Config config, @Reference ProcessLauncher launcher, @Reference KernelProbe probe,
             @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY) CgroupService cgroups,
-            @Reference FunctionLogStore logs) throws IOException {
+            @Reference FunctionLogStore logs,
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY) BridgeNetwork bridge)
+            throws IOException {
         this.config = config;
         this.launcher = launcher;
         this.logs = logs;
+        this.bridge = bridge;
         directories = new SandboxDirectories(Path.of(config.data_dir()));
         IsolationMode mode = IsolationMode.parse(config.isolation());
         HostCapabilities host = probe.capabilities();
@@ -167,15 +177,24 @@ public class ProcessSandboxManager implements SandboxManager {
 
     @Override
     public CompletionStage<Sandbox> create(String runtime) {
-        return create(runtime, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.runtime_wait_millis()));
+        return create(runtime, FunctionDefinition.NETWORK_NONE);
+    }
+
+    @Override
+    public CompletionStage<Sandbox> create(String runtime, String network) {
+        if (!FunctionDefinition.NETWORK_MODES.contains(network)) {
+            return CompletableFuture.failedFuture(FaasException.invalid(
+                    "Network mode " + network + " is unknown; modes: " + FunctionDefinition.NETWORK_MODES));
+        }
+        return create(runtime, network, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.runtime_wait_millis()));
     }
 
     /** Starts a sandbox with the runtime's adapter, waiting until {@code deadlineNanos} for one to be bound. */
-    private CompletionStage<Sandbox> create(String runtime, long deadlineNanos) {
+    private CompletionStage<Sandbox> create(String runtime, String network, long deadlineNanos) {
         CompletableFuture<Void> nextBind = adapterBound.get(); // taken before the lookup: no bind is missed
         RuntimeAdapter adapter = adapters.get(runtime);
         if (adapter != null) {
-            return start(runtime, adapter);
+            return start(runtime, network, adapter);
         }
         long leftNanos = deadlineNanos - System.nanoTime();
         if (closed || leftNanos <= 0) {
@@ -184,10 +203,10 @@ public class ProcessSandboxManager implements SandboxManager {
         }
         // the continuation runs off the binding thread: starting a process must not hold up SCR
         return nextBind.copy().completeOnTimeout(null, leftNanos, TimeUnit.NANOSECONDS)
-                .thenComposeAsync(bound -> create(runtime, deadlineNanos));
+                .thenComposeAsync(bound -> create(runtime, network, deadlineNanos));
     }
 
-    private CompletionStage<Sandbox> start(String runtime, RuntimeAdapter adapter) {
+    private CompletionStage<Sandbox> start(String runtime, String network, RuntimeAdapter adapter) {
         String id = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
         Cgroup cgroup;
         try {
@@ -196,7 +215,8 @@ public class ProcessSandboxManager implements SandboxManager {
             return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE,
                     "Cannot make a cgroup for a " + runtime + " sandbox: " + e.getMessage(), e));
         }
-        ProcessSandbox sandbox = new ProcessSandbox(id, runtime, directories, json, live::remove, layout, launcher, cgroup, logs);
+        ProcessSandbox sandbox = new ProcessSandbox(id, runtime, directories, json, live::remove, layout, launcher, cgroup, logs,
+                FunctionDefinition.NETWORK_HOST.equals(network), bridge);
         live.add(sandbox);
         return sandbox.start(adapter, reactor, config.max_frame_bytes(), config.start_timeout_millis());
     }

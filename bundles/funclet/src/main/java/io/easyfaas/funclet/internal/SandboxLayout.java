@@ -89,7 +89,7 @@ final class SandboxLayout {
     }
 
     /** The isolation of a sandbox whose runtime is {@code interpreter} (a host path). */
-    Isolation isolation(String sandboxId, Path interpreter, Path hostBootstrap, Path hostSocket) {
+    Isolation isolation(String sandboxId, Path interpreter, Path hostBootstrap, Path hostSocket, boolean hostNetwork) {
         List<MountSpec> mounts = new ArrayList<>();
         for (String directory : SYSTEM_DIRECTORIES) {
             addSystemEntry(mounts, Path.of(directory));
@@ -113,7 +113,7 @@ final class SandboxLayout {
         mounts.add(MountSpec.bind(hostBootstrap, RUNTIME_DIRECTORY, true));
         mounts.add(MountSpec.mountPoint(TASK_DIRECTORY));
         mounts.add(MountSpec.bind(hostSocket, SOCKET, false));
-        return new Isolation("sandbox-" + sandboxId, uid, gid, mounts, false);
+        return new Isolation("sandbox-" + sandboxId, uid, gid, mounts, hostNetwork);
     }
 
     /** A symbolic link is recreated as one; a directory or file is bound read-only. */

@@ -108,7 +108,7 @@ class ProcessSandboxManagerTest {
             public int stem_memory_mb() {
                 return 128;
             }
-        }, launcher, probe, null, logs);
+        }, launcher, probe, null, logs, null);
         return funclet;
     }
 

@@ -71,7 +71,8 @@ final class FunctionRequests {
             name = pathName;
         }
         return new FunctionDefinition(name, text(root, "Runtime"), text(root, "Handler"),
-                integer(root, "MemorySize"), integer(root, "Timeout"), text(root, "Description"), environment(root));
+                integer(root, "MemorySize"), integer(root, "Timeout"), text(root, "Description"), environment(root),
+                text(root, "Network"));
     }
 
     private JsonNode object(byte[] body) {

@@ -78,6 +78,13 @@ final class DefinitionValidator {
         }
     }
 
+    static void network(String network) {
+        if (!FunctionDefinition.NETWORK_MODES.contains(network)) {
+            throw FaasException.invalid("Value '" + network + "' at 'Network' failed to satisfy constraint: "
+                    + "Member must be one of " + FunctionDefinition.NETWORK_MODES);
+        }
+    }
+
     static void memorySize(int memorySize) {
         if (memorySize < MIN_MEMORY || memorySize > MAX_MEMORY) {
             throw FaasException.invalid("Value '" + memorySize + "' at 'MemorySize' failed to satisfy constraint: "

@@ -179,7 +179,7 @@ public final class FunctionStore implements FunctionRegistry {
                 c.environment() == null ? FunctionEnvironment.empty() : c.environment(),
                 c.codeSha256(), c.codeSize(),
                 c.version() == null ? FunctionConfiguration.LATEST : c.version(),
-                c.lastModified(), c.revisionId());
+                c.lastModified(), c.revisionId(), c.network());
     }
 
     private void setAside(Path file, Exception cause) {
@@ -285,7 +285,7 @@ public final class FunctionStore implements FunctionRegistry {
         synchronized (writeLock) {
             FunctionConfiguration c = require(functionName);
             return write(new Draft(c.functionName(), c.runtime(), c.handler(), c.memorySize(), c.timeout(),
-                    c.description(), c.environment()).with(code));
+                    c.description(), c.environment(), c.network()).with(code));
         }
     }
 
@@ -327,7 +327,12 @@ public final class FunctionStore implements FunctionRegistry {
                 DefinitionValidator.environment(changes.environment());
                 environment = changes.environment();
             }
-            Draft draft = new Draft(c.functionName(), runtime, handler, memory, timeout, description, environment);
+            String network = c.network();
+            if (changes.network() != null) {
+                DefinitionValidator.network(changes.network());
+                network = changes.network();
+            }
+            Draft draft = new Draft(c.functionName(), runtime, handler, memory, timeout, description, environment, network);
             return write(draft.with(new Code(c.codeSha256(), c.codeSize())));
         }
     }
@@ -352,12 +357,12 @@ public final class FunctionStore implements FunctionRegistry {
 
     /** A validated configuration without its code and revision. */
     private record Draft(String name, String runtime, String handler, int memorySize, int timeout,
-            String description, FunctionEnvironment environment) {
+            String description, FunctionEnvironment environment, String network) {
 
         FunctionConfiguration with(Code code) {
             return new FunctionConfiguration(name, runtime, handler, memorySize, timeout, description, environment,
                     code.sha256, code.size, FunctionConfiguration.LATEST, Instant.now().toString(),
-                    UUID.randomUUID().toString());
+                    UUID.randomUUID().toString(), network);
         }
     }
 
@@ -379,7 +384,9 @@ public final class FunctionStore implements FunctionRegistry {
         DefinitionValidator.description(description);
         FunctionEnvironment environment = d.environment() == null ? FunctionEnvironment.empty() : d.environment();
         DefinitionValidator.environment(environment);
-        return new Draft(d.functionName(), d.runtime(), d.handler(), memory, timeout, description, environment);
+        String network = d.network() == null ? FunctionDefinition.NETWORK_NONE : d.network();
+        DefinitionValidator.network(network);
+        return new Draft(d.functionName(), d.runtime(), d.handler(), memory, timeout, description, environment, network);
     }
 
     private void requireZip(byte[] zip) {

@@ -74,13 +74,37 @@ class FunctionStoreTest {
         Set<String> fields = new java.util.TreeSet<>();
         tree.fieldNames().forEachRemaining(fields::add);
         assertEquals(new java.util.TreeSet<>(List.of("FunctionName", "Runtime", "Handler", "MemorySize", "Timeout",
-                "Description", "Environment", "CodeSha256", "CodeSize", "Version", "LastModified", "RevisionId")), fields);
+                "Description", "Environment", "CodeSha256", "CodeSize", "Version", "LastModified", "RevisionId", "Network")), fields);
         assertEquals("1", tree.get("Environment").get("Variables").get("A").asText());
         assertEquals(256, tree.get("MemorySize").asInt());
         assertEquals(c, FunctionStore.mapper().readValue(json, FunctionConfiguration.class));
         // unknown fields are tolerated (forward compatibility)
         String extended = json.replaceFirst("\\{", "{ \"Future\": 1,");
         assertEquals(c, FunctionStore.mapper().readValue(extended, FunctionConfiguration.class));
+    }
+
+    @Test
+    void metadataStoredBeforeNetworkModesReadsAsNetworkNone() throws Exception {
+        String old = "{\"FunctionName\":\"f\",\"Runtime\":\"python3\",\"Handler\":\"a.h\",\"MemorySize\":128,\"Timeout\":3}";
+        assertEquals(FunctionDefinition.NETWORK_NONE, FunctionStore.mapper().readValue(old, FunctionConfiguration.class).network());
+    }
+
+    @Test
+    void networkModeIsValidatedKeptAcrossCodeUpdatesAndChangedByConfiguration() throws Exception {
+        FunctionStore store = open();
+        assertEquals(FunctionDefinition.NETWORK_NONE, store.create(def("plain"), ZIP_A).network());
+        FunctionConfiguration bridged = store.create(new FunctionDefinition("b", "python3", "app.handler", null, null, null, null,
+                FunctionDefinition.NETWORK_BRIDGE), ZIP_A);
+        assertEquals(FunctionDefinition.NETWORK_BRIDGE, bridged.network());
+        assertEquals(FunctionDefinition.NETWORK_BRIDGE, store.updateCode("b", ZIP_B).network());
+        assertEquals(FunctionDefinition.NETWORK_HOST, store.updateConfiguration("b", new FunctionDefinition(null, null, null, null,
+                null, null, null, FunctionDefinition.NETWORK_HOST)).network());
+        assertEquals(FunctionDefinition.NETWORK_HOST, open().get("b").orElseThrow().network());
+        assertTrue(fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> store.create(new FunctionDefinition("w", "python3", "app.handler", null, null, null,
+                null, "wifi"), ZIP_A)).getMessage().contains("Network"));
+        assertTrue(fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> store.updateConfiguration("b", new FunctionDefinition(null, null, null, null, null,
+                null, null, "wifi"))).getMessage().contains("Network"));
+        assertEquals(FunctionDefinition.NETWORK_HOST, store.get("b").orElseThrow().network(), "a refused change changes nothing");
     }
 
     // ------------------------------------------------------------ happy path
