@@ -11,6 +11,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import com.sun.jna.LastErrorException;
@@ -60,6 +61,9 @@ public class NamespaceLauncher implements ProcessLauncher {
     private static final int EINVAL = 22;
 
     private final ProcessReaper reaper = new ProcessReaper();
+    /** The next launch's thread, prepared ahead; replaced after every launch. */
+    private final AtomicReference<PreparedThread> spare = new AtomicReference<>();
+    private volatile boolean stopped;
     private final Path staging;
     private final int lastCapability;
 
@@ -114,12 +118,17 @@ public class NamespaceLauncher implements ProcessLauncher {
 
     @Deactivate
     public void deactivate() {
+        stopped = true;
+        PreparedThread thread = spare.getAndSet(null);
+        if (thread != null) {
+            thread.discard();
+        }
         reaper.close();
     }
 
     @Override
     public LaunchedProcess launch(LaunchSpec spec) {
-        ProcessReaper.Child child = spec.isolation() == null ? spawnPlain(spec) : onOwnThread("launch", () -> spawnIsolated(spec));
+        ProcessReaper.Child child = spec.isolation() == null ? spawnPlain(spec) : launchOnPreparedThread(spec);
         Process process = new Process(child);
         // Joined after the start: the trusted bootstrap runs no user code before init. Making
         // the launch thread join first would put the engine itself in the sandbox's group.
@@ -161,24 +170,99 @@ public class NamespaceLauncher implements ProcessLauncher {
         }
     }
 
-    /** Runs on a fresh thread whose namespaces, root and credentials it may change for good. */
+    /**
+     * Launches on a thread that has made its namespaces and dropped what it can of its
+     * privileges ahead of the call, and starts the next such thread for the launch after.
+     */
+    private ProcessReaper.Child launchOnPreparedThread(LaunchSpec spec) {
+        boolean hostNetwork = spec.isolation().hostNetwork();
+        PreparedThread thread = spare.getAndSet(null);
+        if (thread != null && thread.hostNetwork != hostNetwork) {
+            spare.compareAndSet(null, thread);
+            thread = null;
+        }
+        if (thread == null) {
+            thread = new PreparedThread(hostNetwork);
+        }
+        try {
+            return thread.launch(spec);
+        } finally {
+            if (!stopped && spare.get() == null) {
+                PreparedThread next = new PreparedThread(false);
+                if (!spare.compareAndSet(null, next)) {
+                    next.discard();
+                }
+            }
+        }
+    }
+
+    /**
+     * A thread that makes a sandbox's namespaces, brings its loopback up and gives up
+     * capabilities it will not need as soon as it starts, then waits for the sandbox to launch,
+     * launches it and ends: its namespaces, root and credentials are changed for good.
+     */
+    private final class PreparedThread {
+        private final boolean hostNetwork;
+        private final CompletableFuture<LaunchSpec> work = new CompletableFuture<>();
+        private final CompletableFuture<ProcessReaper.Child> result = new CompletableFuture<>();
+
+        PreparedThread(boolean hostNetwork) {
+            this.hostNetwork = hostNetwork;
+            Thread thread = new Thread(this::run, "easyfaas-launch");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void run() {
+            try {
+                prepare(hostNetwork);
+                LaunchSpec spec = work.join();
+                if (spec != null) {
+                    result.complete(spawnIsolated(spec));
+                }
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        }
+
+        ProcessReaper.Child launch(LaunchSpec spec) {
+            work.complete(spec);
+            return await("launch", result);
+        }
+
+        /** Ends the thread without launching; what it made goes with it. */
+        void discard() {
+            work.complete(null);
+        }
+    }
+
+    /** The part of a launch that needs no spec: namespaces, loopback, no new privileges, no capabilities to gain. */
+    private void prepare(boolean hostNetwork) {
+        int namespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | (hostNetwork ? 0 : CLONE_NEWNET);
+        Calls.check("unshare", () -> Calls.LIBC.unshare(namespaces));
+        if (!hostNetwork) {
+            try (Rtnetlink netlink = Rtnetlink.open()) {
+                netlink.setLinkUp("lo");
+            }
+        }
+        Calls.check("prctl(PR_SET_NO_NEW_PRIVS)", () -> Calls.LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+        Calls.check("prctl(PR_CAP_AMBIENT)", () -> Calls.LIBC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
+        for (int capability = 0; capability <= lastCapability; capability++) {
+            int dropped = capability;
+            Calls.check("prctl(PR_CAPBSET_DROP)", () -> Calls.LIBC.prctl(PR_CAPBSET_DROP, dropped, 0, 0, 0));
+        }
+    }
+
+    /** On a prepared thread: the sandbox's root, host name and user, then the process itself. */
     private ProcessReaper.Child spawnIsolated(LaunchSpec spec) {
         Isolation isolation = spec.isolation();
         int[] descriptors = openStdio(spec);
         int hostProc = (int) Calls.check("open /proc", () -> Calls.LIBC.open("/proc", Mounts.O_PATH | Mounts.O_CLOEXEC, 0));
         try {
-            int namespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | (isolation.hostNetwork() ? 0 : CLONE_NEWNET);
-            Calls.check("unshare", () -> Calls.LIBC.unshare(namespaces));
-            // before the pivot: netlink's classes load from the bundle, out of sight afterwards
-            if (!isolation.hostNetwork()) {
-                try (Rtnetlink netlink = Rtnetlink.open()) {
-                    netlink.setLinkUp("lo");
-                }
-            }
             SandboxRoot.enter(staging, isolation.mounts());
             byte[] hostname = isolation.hostname().getBytes(java.nio.charset.StandardCharsets.UTF_8);
             Calls.check("sethostname", () -> Calls.LIBC.sethostname(isolation.hostname(), hostname.length));
-            dropPrivileges(isolation.uid(), isolation.gid());
+            dropUser(isolation.uid(), isolation.gid());
             int pid = PosixSpawn.spawn(spec.command(), spec.environment(), spec.workingDirectory(), descriptors[0], descriptors[1], true);
             ProcessReaper.Child child = reaper.watch(pid);
             try {
@@ -218,17 +302,11 @@ public class NamespaceLauncher implements ProcessLauncher {
      * sandbox's, so the child that posix_spawn resets to the real ids holds no root id at all
      * and the kernel clears its capabilities. The system calls change this thread only.
      */
-    private void dropPrivileges(int uid, int gid) {
+    private static void dropUser(int uid, int gid) {
         Syscalls numbers = Syscalls.current();
         Calls.check("setgroups", () -> Calls.LIBC.syscall(numbers.setgroups, 0, null));
         Calls.check("setresgid", () -> Calls.LIBC.syscall(numbers.setresgid, gid, gid, gid));
         Calls.check("setresuid", () -> Calls.LIBC.syscall(numbers.setresuid, uid, 0, uid));
-        Calls.check("prctl(PR_SET_NO_NEW_PRIVS)", () -> Calls.LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
-        Calls.check("prctl(PR_CAP_AMBIENT)", () -> Calls.LIBC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
-        for (int capability = 0; capability <= lastCapability; capability++) {
-            int dropped = capability;
-            Calls.check("prctl(PR_CAPBSET_DROP)", () -> Calls.LIBC.prctl(PR_CAPBSET_DROP, dropped, 0, 0, 0));
-        }
     }
 
     private static int[] openStdio(LaunchSpec spec) {
@@ -254,6 +332,10 @@ public class NamespaceLauncher implements ProcessLauncher {
             }
         }, "easyfaas-" + what);
         thread.start();
+        return await(what, result);
+    }
+
+    private static <T> T await(String what, CompletableFuture<T> result) {
         try {
             return result.join();
         } catch (CompletionException e) {

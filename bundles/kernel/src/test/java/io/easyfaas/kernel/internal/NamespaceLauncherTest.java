@@ -83,7 +83,9 @@ class NamespaceLauncherTest {
         assumeRoot();
         Path secret = Files.writeString(temp.resolve("secret.txt"), "host data");
         String script = String.join("\n",
-                "import os, socket",
+                "import os, socket, time",
+                "deadline = time.monotonic() + 5",  // /proc is mounted from outside just after the start
+                "while not os.path.exists('/proc/self') and time.monotonic() < deadline: time.sleep(0.001)",
                 "print('uid', os.getuid(), os.geteuid(), os.getgid())",
                 "print('host', socket.gethostname())",
                 "print('pids', sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))",

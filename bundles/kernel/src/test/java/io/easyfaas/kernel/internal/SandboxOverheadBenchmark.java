@@ -17,11 +17,13 @@ import io.easyfaas.api.kernel.LaunchSpec;
 import io.easyfaas.api.kernel.MountSpec;
 import io.easyfaas.api.kernel.ProcessLauncher;
 import io.easyfaas.kernel.internal.cgroup.CgroupDrivers;
+import io.easyfaas.kernel.internal.cgroup.FastMigrations;
 
 /**
  * What a sandbox adds to starting an interpreter: the same {@code python3 -I -S -c pass} is
  * launched plain and in a full sandbox (namespaces with a network namespace, the funclet's file
- * system view, cgroup with limits, /proc), alternately, and timed from launch to exit. Not a
+ * system view, cgroup with limits and favordynmods as the engine sets it, /proc), alternately, and
+ * timed from launch to exit. Not a
  * test: run it with bench/sandbox-overhead.sh (needs root), which keeps its report.
  */
 class SandboxOverheadBenchmark {
@@ -33,6 +35,7 @@ class SandboxOverheadBenchmark {
         Path temp = Files.createTempDirectory("easyfaas-overhead");
         NamespaceLauncher launcher = new NamespaceLauncher(temp.resolve("staging"));
         CgroupService cgroups = CgroupDrivers.probe(Path.of("/sys/fs/cgroup")).orElseThrow();
+        FastMigrations fastMigrations = FastMigrations.enable(temp.resolve("favordynmods")); // as the engine's cgroup service does
         Path output = temp.resolve("out.log");
         Path bootstrap = Files.createDirectories(temp.resolve("bootstrap"));
         Path socket = Files.createFile(temp.resolve("runtime.sock"));
@@ -49,6 +52,7 @@ class SandboxOverheadBenchmark {
             }
         } finally {
             launcher.deactivate();
+            fastMigrations.close();
         }
         String report = String.format(Locale.ROOT,
                 "python3 -I -S -c pass, launch to exit, %d rounds alternating%n"

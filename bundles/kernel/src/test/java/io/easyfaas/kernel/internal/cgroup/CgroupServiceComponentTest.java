@@ -41,6 +41,11 @@ class CgroupServiceComponentTest {
             public String root() {
                 return root.toString();
             }
+
+            @Override
+            public String favordynmods_mount() {
+                return "";
+            }
         };
     }
 }
