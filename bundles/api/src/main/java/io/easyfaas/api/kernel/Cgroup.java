@@ -34,6 +34,9 @@ public interface Cgroup {
 
     CgroupUsage usage();
 
+    /** The most memory the group has used (0 when the kernel does not tell): one read, for every call's report. */
+    long memoryPeakBytes();
+
     /** Kills what is left and removes the group; does nothing if it is gone already. */
     void delete();
 }

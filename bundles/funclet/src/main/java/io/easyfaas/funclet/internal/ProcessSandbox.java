@@ -200,7 +200,7 @@ final class ProcessSandbox implements Sandbox {
      */
     long maxMemoryUsedBytes() {
         if (cgroup != null) {
-            return cgroup.usage().memoryPeakBytes();
+            return cgroup.memoryPeakBytes();
         }
         LaunchedProcess running = process;
         return running == null ? 0 : ProcessMemory.peakResidentBytes(running.pid());

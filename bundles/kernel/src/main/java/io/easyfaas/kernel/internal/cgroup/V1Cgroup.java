@@ -75,9 +75,14 @@ final class V1Cgroup extends ControlGroup {
     public CgroupUsage usage() {
         return new CgroupUsage(
                 CgroupFiles.readLong(file("memory", "memory.usage_in_bytes")),
-                CgroupFiles.readLong(file("memory", "memory.max_usage_in_bytes")),
+                memoryPeakBytes(),
                 CgroupFiles.readLong(file("cpuacct", "cpuacct.usage")),
                 CgroupFiles.keyed(file("memory", "memory.oom_control"), "oom_kill"));
+    }
+
+    @Override
+    public long memoryPeakBytes() {
+        return CgroupFiles.readLong(file("memory", "memory.max_usage_in_bytes"));
     }
 
     private Path file(String controller, String name) {

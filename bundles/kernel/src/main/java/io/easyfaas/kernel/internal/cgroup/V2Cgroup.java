@@ -71,11 +71,16 @@ final class V2Cgroup extends ControlGroup {
     }
 
     @Override
-    public CgroupUsage usage() {
+    public long memoryPeakBytes() {
         Path peak = directory.resolve("memory.peak");
+        return Files.exists(peak) ? CgroupFiles.readLong(peak) : 0;
+    }
+
+    @Override
+    public CgroupUsage usage() {
         return new CgroupUsage(
                 CgroupFiles.readLong(directory.resolve("memory.current")),
-                Files.exists(peak) ? CgroupFiles.readLong(peak) : 0,
+                memoryPeakBytes(),
                 CgroupFiles.keyed(directory.resolve("cpu.stat"), "usage_usec") * 1000,
                 CgroupFiles.keyed(directory.resolve("memory.events"), "oom_kill"));
     }
