@@ -80,6 +80,17 @@ exports.handler = async (event) => {
       for (const host of event.hosts) results[host] = await connect(host, event.port);
       return results;
     }
+    case 'address': {
+      const eth0 = (os.networkInterfaces().eth0 || []).find((a) => a.family === 'IPv4');
+      const routes = fs.readFileSync('/proc/net/route', 'utf8').trim().split('\n').slice(1).map((l) => l.split(/\s+/));
+      const gateway = routes.find((r) => r[1] === '00000000');
+      const hex = gateway ? gateway[2] : null;
+      return { address: eth0 ? eth0.address : 'none',
+        gateway: hex ? [6, 4, 2, 0].map((i) => parseInt(hex.substr(i, 2), 16)).join('.') : null };
+    }
+    case 'serve':
+      await new Promise((resolve) => net.createServer((c) => c.end()).listen(event.port, '0.0.0.0', resolve));
+      return { serving: event.port };
     default:
       return { 'unknown attack': attack };
   }
