@@ -7,12 +7,10 @@ import static org.ops4j.pax.exam.CoreOptions.options;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.stream.Stream;
 
 import javax.inject.Inject;
 
@@ -42,25 +40,16 @@ public abstract class DeployFolderEngine {
     @Configuration
     public Option[] engineOptions() throws IOException {
         Path data = Files.createTempDirectory("easyfaas-it-data");
-        Path config = Files.createTempDirectory("easyfaas-it-config");
+        Path config = Distribution.configCopy();
         Path deploy = Files.createTempDirectory("easyfaas-it-deploy");
-        try (Stream<Path> files = Files.list(Path.of(System.getProperty("easyfaas.config.source", "../config")))) {
-            for (Path file : files.toList()) {
-                Files.copy(file, config.resolve(file.getFileName()));
-            }
-        }
         for (Path plugin : Distribution.pluginJars()) {
             Files.copy(plugin, deploy.resolve(plugin.getFileName()));
         }
         List<Option> options = Distribution.coreBundles();
-        options.add(systemProperty(PORT).value(Integer.toString(freePort())));
+        options.add(systemProperty(PORT).value(Integer.toString(Distribution.freePort())));
         options.add(systemProperty(DEPLOY_DIR).value(deploy.toString()));
         options.add(systemProperty("easyfaas.data.dir").value(data.toString()));
-        options.add(systemProperty("felix.fileinstall.dir").value(config + "," + deploy));
-        options.add(systemProperty("felix.fileinstall.noInitialDelay").value("true"));
-        options.add(systemProperty("felix.fileinstall.poll").value("500"));
-        options.add(systemProperty("felix.fileinstall.start.level").value(Integer.toString(Distribution.PLUGIN_START_LEVEL)));
-        options.add(systemProperty("felix.fileinstall.filter").value("^[^.].*\\.(cfg|config|jar)$"));
+        options.addAll(Distribution.fileInstall(config + "," + deploy, 500));
         options.add(frameworkStartLevel(Distribution.PLUGIN_START_LEVEL + 1));
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
         options.add(junitBundles());
@@ -89,9 +78,4 @@ public abstract class DeployFolderEngine {
                 StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -51,9 +51,7 @@ final class Distribution {
         List<Option> options = new ArrayList<>(bundles());
         options.add(systemProperty("easyfaas.http.port").value(Integer.toString(freePort())));
         options.add(systemProperty("easyfaas.data.dir").value(data.toString()));
-        options.add(systemProperty("felix.fileinstall.dir").value(config.toString()));
-        options.add(systemProperty("felix.fileinstall.noInitialDelay").value("true"));
-        options.add(systemProperty("felix.fileinstall.poll").value(Integer.toString(pollMillis)));
+        options.addAll(fileInstall(config.toString(), pollMillis));
         options.add(frameworkStartLevel(PLUGIN_START_LEVEL + 1));
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
         options.add(junitBundles());
@@ -83,12 +81,35 @@ final class Distribution {
         }
     }
 
-    /** Every core bundle at the start level the launcher gives it, without runtime plugins. */
-    static List<Option> coreBundles() throws IOException {
+    /**
+     * FileInstall as the launcher sets it up (conf/config.properties: its filter, start level, and
+     * no writing back into the config files, which would race with the test's own reads), watching
+     * {@code directories} every {@code pollMillis}.
+     */
+    static List<Option> fileInstall(String directories, int pollMillis) throws IOException {
+        Properties launcher = launcherProperties();
+        List<Option> options = new ArrayList<>();
+        for (String key : launcher.stringPropertyNames()) {
+            if (key.startsWith("felix.fileinstall.") && !key.equals("felix.fileinstall.dir") && !key.equals("felix.fileinstall.poll")) {
+                options.add(systemProperty(key).value(launcher.getProperty(key).trim()));
+            }
+        }
+        options.add(systemProperty("felix.fileinstall.dir").value(directories));
+        options.add(systemProperty("felix.fileinstall.poll").value(Integer.toString(pollMillis)));
+        return options;
+    }
+
+    private static Properties launcherProperties() throws IOException {
         Properties launcher = new Properties();
         try (Reader reader = Files.newBufferedReader(HOME.resolve("conf/config.properties"))) {
             launcher.load(reader);
         }
+        return launcher;
+    }
+
+    /** Every core bundle at the start level the launcher gives it, without runtime plugins. */
+    static List<Option> coreBundles() throws IOException {
+        Properties launcher = launcherProperties();
         List<Option> options = new ArrayList<>();
         for (String key : launcher.stringPropertyNames()) {
             if (key.startsWith("felix.auto.start.")) {
@@ -108,27 +129,11 @@ final class Distribution {
      * fresh data directory, and the HTTP port in the system property {@code easyfaas.http.port}.
      */
     static Option[] engine(Map<String, String> configFiles) throws IOException {
-        Path data = Files.createTempDirectory("easyfaas-it-data");
-        Path config = Files.createTempDirectory("easyfaas-it-config");
-        try (Stream<Path> files = Files.list(Path.of(System.getProperty("easyfaas.config.source", "../config")))) {
-            for (Path file : files.toList()) {
-                Files.copy(file, config.resolve(file.getFileName()));
-            }
-        }
+        Path config = configCopy();
         for (Map.Entry<String, String> file : configFiles.entrySet()) {
             Files.writeString(config.resolve(file.getKey()), file.getValue());
         }
-        List<Option> options = new ArrayList<>(bundles());
-        options.add(systemProperty("easyfaas.http.port").value(Integer.toString(freePort())));
-        options.add(systemProperty("easyfaas.data.dir").value(data.toString()));
-        options.add(systemProperty("felix.fileinstall.dir").value(config.toString()));
-        options.add(systemProperty("felix.fileinstall.noInitialDelay").value("true"));
-        options.add(systemProperty("felix.fileinstall.poll").value("500"));
-        options.add(frameworkStartLevel(PLUGIN_START_LEVEL + 1));
-        options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
-        options.add(junitBundles());
-        options.add(cleanCaches());
-        return options.toArray(Option[]::new);
+        return engine(config, Files.createTempDirectory("easyfaas-it-data"), 500).toArray(Option[]::new);
     }
 
 }

@@ -5,7 +5,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +31,7 @@ public class RestartIT {
     @Test
     public void functionsSurviveKillNineAndRestart() throws Exception {
         Path data = Files.createTempDirectory("easyfaas-restart");
-        int port = freePort();
+        int port = Distribution.freePort();
         EngineClient client = new EngineClient(port);
 
         start(data, port, client);
@@ -99,11 +98,6 @@ public class RestartIT {
         client.awaitReady(engine::isAlive);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
     @After
     public void stop() throws InterruptedException {
