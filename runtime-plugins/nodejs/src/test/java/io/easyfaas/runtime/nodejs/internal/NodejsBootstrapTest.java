@@ -4,88 +4,33 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import io.easyfaas.api.runtime.BootstrapFiles;
+import io.easyfaas.api.runtime.testing.BootstrapTestBase;
 import io.easyfaas.api.runtime.testing.Json;
 import io.easyfaas.api.runtime.testing.RuntimeHarness;
 import io.easyfaas.api.runtime.testing.RuntimeHarness.Frame;
 
 /** Runs the real bootstrap on the machine's node through {@link RuntimeHarness}. */
-class NodejsBootstrapTest {
+class NodejsBootstrapTest extends BootstrapTestBase {
 
-    static final Path BOOTSTRAP = Path.of("src/main/resources/bootstrap").toAbsolutePath();
-
-    @TempDir
-    Path code;
-
-    RuntimeHarness runtime;
-
-    @BeforeEach
-    void start() throws IOException {
-        Optional<Path> node = BootstrapFiles.firstExecutable(NodejsRuntimeAdapter.DEFAULT_INTERPRETERS);
-        assumeTrue(node.isPresent(), "no node at " + NodejsRuntimeAdapter.DEFAULTS);
-        runtime = RuntimeHarness.start(NodejsRuntimeAdapter.command(node.get(), BOOTSTRAP));
+    @Override
+    protected String[] interpreters() {
+        return NodejsRuntimeAdapter.DEFAULT_INTERPRETERS;
     }
 
-    @AfterEach
-    void stop() throws IOException {
-        if (runtime != null) {
-            runtime.close();
-        }
-    }
-
-    void write(String file, String source) throws IOException {
-        Path p = code.resolve(file);
-        Files.createDirectories(p.getParent());
-        Files.writeString(p, source);
-    }
-
-    void initOk(String handler) throws IOException {
-        Frame init = runtime.init(handler, code);
-        assertEquals("result", init.type());
-        assertEquals("init", init.id());
-        assertFalse(init.error(), () -> init + runtime.stderr());
-        assertEquals(0, init.payload().length);
-    }
-
-    Map<String, Object> initError(String handler) throws IOException {
-        Frame init = runtime.init(handler, code);
-        assertEquals("init", init.id());
-        assertTrue(init.error(), init::toString);
-        return init.payloadObject();
-    }
-
-    Map<String, Object> invokeError(String id, String event) throws IOException {
-        Frame reply = runtime.invoke(id, event);
-        assertEquals(id, reply.id());
-        assertTrue(reply.error(), reply::toString);
-        Map<String, Object> error = reply.payloadObject();
-        assertTrue(error.get("stackTrace") instanceof List, error::toString);
-        return error;
-    }
-
-    Object invokeOk(String id, String event) throws IOException {
-        Frame reply = runtime.invoke(id, event);
-        assertEquals("result", reply.type());
-        assertEquals(id, reply.id());
-        assertFalse(reply.error(), reply::toString);
-        return reply.payloadJson();
+    @Override
+    protected List<String> command(Path interpreter) {
+        return NodejsRuntimeAdapter.command(interpreter, BOOTSTRAP);
     }
 
     @Test

@@ -4,90 +4,41 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import io.easyfaas.api.runtime.BootstrapFiles;
+import io.easyfaas.api.runtime.testing.BootstrapTestBase;
 import io.easyfaas.api.runtime.testing.Json;
 import io.easyfaas.api.runtime.testing.RuntimeHarness;
 import io.easyfaas.api.runtime.testing.RuntimeHarness.Frame;
 
 /** Runs the real bootstrap on the system python3 through {@link RuntimeHarness}. */
-class Python3BootstrapTest {
+class Python3BootstrapTest extends BootstrapTestBase {
 
-    static final Path BOOTSTRAP = Path.of("src/main/resources/bootstrap").toAbsolutePath();
-
-    @TempDir
-    Path code;
-
-    RuntimeHarness runtime;
-
-    @BeforeEach
-    void start() throws IOException {
-        Optional<Path> python = BootstrapFiles.firstExecutable(Python3RuntimeAdapter.DEFAULT_INTERPRETERS);
-        assumeTrue(python.isPresent(), "no python3 at " + Python3RuntimeAdapter.DEFAULTS);
-        runtime = RuntimeHarness.start(Python3RuntimeAdapter.command(python.get(), BOOTSTRAP));
+    @Override
+    protected String[] interpreters() {
+        return Python3RuntimeAdapter.DEFAULT_INTERPRETERS;
     }
 
-    @AfterEach
-    void stop() throws IOException {
-        if (runtime != null) {
-            runtime.close();
-        }
+    @Override
+    protected List<String> command(Path interpreter) {
+        return Python3RuntimeAdapter.command(interpreter, BOOTSTRAP);
     }
 
-    void write(String file, String source) throws IOException {
-        Path p = code.resolve(file);
-        Files.createDirectories(p.getParent());
-        Files.writeString(p, source);
-    }
-
-    void initOk(String handler) throws IOException {
-        Frame init = runtime.init(handler, code);
-        assertEquals("result", init.type());
-        assertEquals("init", init.id());
-        assertFalse(init.error(), () -> init + runtime.stderr());
-        assertEquals(0, init.payload().length);
-    }
-
-    Map<String, Object> initError(String handler) throws IOException {
-        Frame init = runtime.init(handler, code);
-        assertEquals("init", init.id());
-        assertTrue(init.error(), init::toString);
-        Map<String, Object> error = init.payloadObject();
+    /** Python reports where an import failed. */
+    @Override
+    protected Map<String, Object> initError(String handler) throws IOException {
+        Map<String, Object> error = super.initError(handler);
         assertTrue(error.get("stackTrace") instanceof List, error::toString);
         return error;
-    }
-
-    Map<String, Object> invokeError(String id, String event) throws IOException {
-        Frame reply = runtime.invoke(id, event);
-        assertEquals(id, reply.id());
-        assertTrue(reply.error(), reply::toString);
-        Map<String, Object> error = reply.payloadObject();
-        assertTrue(error.get("stackTrace") instanceof List, error::toString);
-        return error;
-    }
-
-    Object invokeOk(String id, String event) throws IOException {
-        Frame reply = runtime.invoke(id, event);
-        assertEquals("result", reply.type());
-        assertEquals(id, reply.id());
-        assertFalse(reply.error(), reply::toString);
-        return reply.payloadJson();
     }
 
     @Test
