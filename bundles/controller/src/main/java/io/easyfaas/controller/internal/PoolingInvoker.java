@@ -88,6 +88,7 @@ public class PoolingInvoker implements Invoker, PoolStatus {
 
     private final FunctionRegistry registry;
     private final ScheduledThreadPoolExecutor timer;
+    private final Timeouts timeouts;
     private final CallMetrics metrics = new CallMetrics();
     private final SandboxPool pool;
     private ScheduledFuture<?> sweeping;
@@ -100,8 +101,9 @@ public class PoolingInvoker implements Invoker, PoolStatus {
             thread.setDaemon(true);
             return thread;
         });
-        // every call schedules its deadline and cancels it when it ends: drop those at once
+        // a queued call schedules its deadline and cancels it once it gets a sandbox: drop those at once
         timer.setRemoveOnCancelPolicy(true);
+        this.timeouts = new Timeouts(timer);
         this.pool = new SandboxPool(PoolSettings.of(config, NodeMemory.physicalMb()), sandboxManager,
                 registry::codeDirectory, name -> registry.get(name).map(SandboxPool::revisionKey).orElse(null), timer, metrics);
         scheduleSweep(config);
@@ -165,7 +167,7 @@ public class PoolingInvoker implements Invoker, PoolStatus {
         } catch (RuntimeException e) {
             call = CompletableFuture.failedFuture(e);
         }
-        return Timeouts.withTimeout(timer, call, timeoutMillis, pooled.sandbox,
+        return timeouts.withTimeout(call, timeoutMillis, pooled.sandbox,
                 () -> FunctionErrors.timedOut(requestId, function.timeout(), System.nanoTime() - startedNanos))
                 .handle((result, failure) -> {
                     pool.release(pooled, failure == null);

@@ -102,6 +102,7 @@ final class SandboxPool {
     /** A function's current revision key in the registry, {@code null} once it is deleted. */
     private final Function<String, String> currentKey;
     private final ScheduledExecutorService timer;
+    private final Timeouts timeouts;
     private final CallMetrics metrics;
     private volatile PoolSettings settings;
 
@@ -125,6 +126,7 @@ final class SandboxPool {
         this.codeDirectory = codeDirectory;
         this.currentKey = currentKey;
         this.timer = timer;
+        this.timeouts = new Timeouts(timer);
         this.metrics = metrics;
     }
 
@@ -395,7 +397,7 @@ final class SandboxPool {
         } catch (RuntimeException e) {
             init = CompletableFuture.failedFuture(e);
         }
-        Timeouts.withTimeout(timer, init, function.timeout() * 1000L, sandbox,
+        timeouts.withTimeout(init, function.timeout() * 1000L, sandbox,
                 () -> FunctionErrors.error("Runtime.InitTimeout", "Function " + function.functionName()
                         + " did not load within " + function.timeout() + " seconds", System.nanoTime() - startedNanos))
                 .whenComplete((result, failure) -> loaded(start, pooled, lease, fromStem, result, failure, startedNanos));
