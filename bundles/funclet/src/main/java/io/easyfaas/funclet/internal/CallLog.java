@@ -5,12 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The log of one call: the engine's {@code START}, the lines its runtime sent for it, then
- * {@code END} and {@code REPORT}. Every line goes to the function's log on disk as it comes;
- * the call's own text (its tail past {@link #MAX_TEXT_CHARS}) comes back with the result.
+ * {@code END} and {@code REPORT}. Lines go to the function's log on disk as they come, START
+ * with the first output or else with END and REPORT, so a call that prints nothing costs one
+ * write; the call's own text (its tail past {@link #MAX_TEXT_CHARS}) comes back with the result.
  */
 final class CallLog {
     /** Longest call log kept in memory for the result; HTTP shows at most its last 4 KiB. */
@@ -23,6 +23,8 @@ final class CallLog {
     private final String requestId;
     private final StringBuilder text = new StringBuilder();
     private final ByteArrayOutputStream partialLine = new ByteArrayOutputStream();
+    /** The START line until it is on disk. */
+    private String unwrittenStart;
 
     private CallLog(FunctionLogStore store, String functionName, String requestId) {
         this.store = store;
@@ -33,7 +35,8 @@ final class CallLog {
     /** Opens the call's log with its START line. */
     static CallLog start(FunctionLogStore store, String functionName, String version, String requestId) {
         CallLog log = new CallLog(store, functionName, requestId);
-        log.engineLine("START RequestId: " + requestId + " Version: " + version);
+        log.unwrittenStart = "START RequestId: " + requestId + " Version: " + version;
+        log.addText(log.unwrittenStart);
         return log;
     }
 
@@ -65,16 +68,29 @@ final class CallLog {
     /** Closes the call's log with END and REPORT and returns its text. */
     synchronized String finish(long durationNanos, int memorySizeMb, long maxMemoryUsedBytes) {
         endPartialLine();
-        double millis = durationNanos / 1e6;
-        List<String> lines = List.of(
-                "END RequestId: " + requestId,
-                String.format(Locale.ROOT, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms"
-                        + "\tMemory Size: %d MB\tMax Memory Used: %d MB",
-                        requestId, millis, Math.max(1, (long) Math.ceil(millis)), memorySizeMb,
-                        (maxMemoryUsedBytes + (1 << 20) - 1) >> 20));
-        store.append(functionName, requestId, lines);
-        lines.forEach(this::addText);
+        long hundredths = (durationNanos + 5_000) / 10_000;
+        String end = "END RequestId: " + requestId;
+        String report = "REPORT RequestId: " + requestId
+                + "\tDuration: " + hundredths / 100 + '.' + (hundredths % 100 < 10 ? "0" : "") + hundredths % 100 + " ms"
+                + "\tBilled Duration: " + Math.max(1, (durationNanos + 999_999) / 1_000_000) + " ms"
+                + "\tMemory Size: " + memorySizeMb + " MB"
+                + "\tMax Memory Used: " + ((maxMemoryUsedBytes + (1 << 20) - 1) >> 20) + " MB";
+        write(List.of(end, report));
+        addText(end);
+        addText(report);
         return text.toString();
+    }
+
+    /** Writes lines to the function's log, behind the START line if that is not written yet. */
+    private void write(List<String> lines) {
+        if (unwrittenStart != null) {
+            List<String> withStart = new ArrayList<>(lines.size() + 1);
+            withStart.add(unwrittenStart);
+            withStart.addAll(lines);
+            lines = withStart;
+            unwrittenStart = null;
+        }
+        store.append(functionName, requestId, lines);
     }
 
     private void endPartialLine() {
@@ -93,16 +109,11 @@ final class CallLog {
         if (lines.isEmpty()) {
             return;
         }
-        store.append(functionName, requestId, lines);
+        write(lines);
         String prefix = Instant.now() + "\t" + requestId + "\t";
         for (String line : lines) {
             addText(prefix + line);
         }
-    }
-
-    private void engineLine(String line) {
-        store.append(functionName, requestId, List.of(line));
-        addText(line);
     }
 
     private void addText(String line) {

@@ -31,6 +31,7 @@ import io.easyfaas.api.kernel.Cgroup;
 import io.easyfaas.api.kernel.ExitStatus;
 import io.easyfaas.api.kernel.Isolation;
 import io.easyfaas.api.kernel.LaunchSpec;
+import io.easyfaas.api.kernel.KernelException;
 import io.easyfaas.api.kernel.LaunchedProcess;
 import io.easyfaas.api.kernel.ProcessLauncher;
 import io.easyfaas.api.runtime.RuntimeAdapter;
@@ -200,7 +201,11 @@ final class ProcessSandbox implements Sandbox {
      */
     long maxMemoryUsedBytes() {
         if (cgroup != null) {
-            return cgroup.memoryPeakBytes();
+            try {
+                return cgroup.memoryPeakBytes();
+            } catch (KernelException e) {
+                return 0; // the sandbox died and its cgroup is gone: the REPORT line must not fail the call
+            }
         }
         LaunchedProcess running = process;
         return running == null ? 0 : ProcessMemory.peakResidentBytes(running.pid());

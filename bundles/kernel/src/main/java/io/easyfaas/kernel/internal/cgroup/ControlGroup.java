@@ -20,6 +20,7 @@ abstract class ControlGroup implements Cgroup {
     private static final int RMDIR_ATTEMPTS = 50;
 
     private final String path;
+    private CounterFile memoryPeak;
 
     ControlGroup(String path) {
         this.path = path;
@@ -30,6 +31,9 @@ abstract class ControlGroup implements Cgroup {
 
     /** The cgroup.procs file that tells membership. */
     abstract Path procs();
+
+    /** The file with the group's peak memory use in bytes. */
+    abstract Path memoryPeakFile();
 
     @Override
     public String path() {
@@ -70,7 +74,24 @@ abstract class ControlGroup implements Cgroup {
     }
 
     @Override
+    public long memoryPeakBytes() {
+        CounterFile peak;
+        synchronized (this) {
+            if (memoryPeak == null) {
+                memoryPeak = new CounterFile(memoryPeakFile());
+            }
+            peak = memoryPeak;
+        }
+        return peak.read();
+    }
+
+    @Override
     public void delete() {
+        synchronized (this) {
+            if (memoryPeak != null) {
+                memoryPeak.close(); // an open file would not keep the group, but it is no use now
+            }
+        }
         if (!Files.isDirectory(procs().getParent())) {
             return;
         }

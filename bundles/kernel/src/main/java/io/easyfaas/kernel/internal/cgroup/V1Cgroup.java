@@ -81,8 +81,8 @@ final class V1Cgroup extends ControlGroup {
     }
 
     @Override
-    public long memoryPeakBytes() {
-        return CgroupFiles.readLong(file("memory", "memory.max_usage_in_bytes"));
+    Path memoryPeakFile() {
+        return file("memory", "memory.max_usage_in_bytes");
     }
 
     private Path file(String controller, String name) {

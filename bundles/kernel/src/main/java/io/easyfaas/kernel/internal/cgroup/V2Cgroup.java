@@ -71,9 +71,14 @@ final class V2Cgroup extends ControlGroup {
     }
 
     @Override
+    Path memoryPeakFile() {
+        return directory.resolve("memory.peak");
+    }
+
+    /** 0 where the kernel keeps no peak (memory.peak came with Linux 5.19). */
+    @Override
     public long memoryPeakBytes() {
-        Path peak = directory.resolve("memory.peak");
-        return Files.exists(peak) ? CgroupFiles.readLong(peak) : 0;
+        return Files.exists(memoryPeakFile()) ? super.memoryPeakBytes() : 0;
     }
 
     @Override
