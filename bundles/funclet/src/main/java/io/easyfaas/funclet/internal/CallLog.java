@@ -71,7 +71,7 @@ final class CallLog {
         long hundredths = (durationNanos + 5_000) / 10_000;
         String end = "END RequestId: " + requestId;
         String report = "REPORT RequestId: " + requestId
-                + "\tDuration: " + hundredths / 100 + '.' + (hundredths % 100 < 10 ? "0" : "") + hundredths % 100 + " ms"
+                + "\tDuration: " + hundredths / 100 + '.' + Long.toString(100 + hundredths % 100).substring(1) + " ms"
                 + "\tBilled Duration: " + Math.max(1, (durationNanos + 999_999) / 1_000_000) + " ms"
                 + "\tMemory Size: " + memorySizeMb + " MB"
                 + "\tMax Memory Used: " + ((maxMemoryUsedBytes + (1 << 20) - 1) >> 20) + " MB";

@@ -2,7 +2,6 @@ package io.easyfaas.http.internal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
@@ -196,13 +195,15 @@ public class HttpGateway {
             }
             ex.dispatch(SameThreadExecutor.INSTANCE, () -> {
                 try {
-                    invoker.invoke(name, qualifier, id, event).whenComplete((result, failure) -> {
+                    // answered on the connection's IO thread: answering from the sandbox channels'
+                    // thread made Undertow wake the IO thread anyway, to resume reading the connection
+                    invoker.invoke(name, qualifier, id, event).whenComplete((result, failure) -> ex.getIoThread().execute(() -> {
                         if (failure != null) {
                             exchanges.sendError(ex, failure);
                         } else {
                             sendResult(ex, exchanges, result);
                         }
-                    });
+                    }));
                 } catch (RuntimeException e) {
                     exchanges.sendError(ex, e);
                 }
@@ -211,7 +212,8 @@ public class HttpGateway {
     }
 
     private static void sendResult(HttpServerExchange exchange, Exchanges exchanges, InvocationResult result) {
-        exchange.getResponseHeaders().put(EXEC_TIME, String.format(Locale.ROOT, "%.3f", result.durationNanos() / 1e6));
+        long micros = (result.durationNanos() + 500) / 1000; // milliseconds with 3 decimals, without a Formatter per call
+        exchange.getResponseHeaders().put(EXEC_TIME, micros / 1000 + "." + Long.toString(1000 + micros % 1000).substring(1));
         if (result.isFunctionError()) {
             exchange.getResponseHeaders().put(FUNCTION_ERROR, "Unhandled");
         }
