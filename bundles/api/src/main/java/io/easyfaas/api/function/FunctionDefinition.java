@@ -3,6 +3,9 @@ package io.easyfaas.api.function;
 /**
  * What a client asks for when it creates or reconfigures a function. On create, a {@code null}
  * field takes its default; on a configuration update, a {@code null} field stays as it is.
+ *
+ * @param podConcurrentQuota calls one sandbox of the function runs at once (EasyFaaS's
+ *        PodConcurrentQuota; 0 or 1: one at a time); {@code null} means the engine's default
  */
 public record FunctionDefinition(
         String functionName,
@@ -12,7 +15,8 @@ public record FunctionDefinition(
         Integer timeout,
         String description,
         FunctionEnvironment environment,
-        String network) {
+        String network,
+        Integer podConcurrentQuota) {
 
     /** Network mode: its own network namespace with loopback only (the default). */
     public static final String NETWORK_NONE = "none";
@@ -23,10 +27,16 @@ public record FunctionDefinition(
     /** Every network mode, the default first. */
     public static final java.util.List<String> NETWORK_MODES = java.util.List.of(NETWORK_NONE, NETWORK_BRIDGE, NETWORK_HOST);
 
-    /** A definition that leaves the network mode as it is (or the default). */
+    /** A definition that leaves the network mode and the concurrency as they are (or the defaults). */
     public FunctionDefinition(String functionName, String runtime, String handler, Integer memorySize, Integer timeout,
             String description, FunctionEnvironment environment) {
         this(functionName, runtime, handler, memorySize, timeout, description, environment, null);
+    }
+
+    /** A definition that leaves the concurrency as it is (or the default). */
+    public FunctionDefinition(String functionName, String runtime, String handler, Integer memorySize, Integer timeout,
+            String description, FunctionEnvironment environment, String network) {
+        this(functionName, runtime, handler, memorySize, timeout, description, environment, network, null);
     }
 
     /** What a function name may be: it becomes a file name and a URL path segment. */
