@@ -24,6 +24,7 @@ final class DefinitionValidator {
     static final int MAX_TIMEOUT = 900;
     static final int MAX_DESCRIPTION = 256;
     static final int MAX_ENVIRONMENT_BYTES = 4096;
+    static final int MAX_POD_CONCURRENT_QUOTA = 1000;
 
     private final Supplier<? extends Collection<String>> installedRuntimes;
 
@@ -96,6 +97,14 @@ final class DefinitionValidator {
         if (timeout < MIN_TIMEOUT || timeout > MAX_TIMEOUT) {
             throw FaasException.invalid("Value '" + timeout + "' at 'Timeout' failed to satisfy constraint: "
                     + "Member must have value between " + MIN_TIMEOUT + " and " + MAX_TIMEOUT);
+        }
+    }
+
+    /** {@code null} is valid: the engine's default applies. */
+    static void podConcurrentQuota(Integer quota) {
+        if (quota != null && (quota < 0 || quota > MAX_POD_CONCURRENT_QUOTA)) {
+            throw FaasException.invalid("Value '" + quota + "' at 'PodConcurrentQuota' failed to satisfy constraint: "
+                    + "Member must have value between 0 and " + MAX_POD_CONCURRENT_QUOTA);
         }
     }
 

@@ -179,7 +179,7 @@ public final class FunctionStore implements FunctionRegistry {
                 c.environment() == null ? FunctionEnvironment.empty() : c.environment(),
                 c.codeSha256(), c.codeSize(),
                 c.version() == null ? FunctionConfiguration.LATEST : c.version(),
-                c.lastModified(), c.revisionId(), c.network());
+                c.lastModified(), c.revisionId(), c.network(), c.podConcurrentQuota());
     }
 
     private void setAside(Path file, Exception cause) {
@@ -285,7 +285,7 @@ public final class FunctionStore implements FunctionRegistry {
         synchronized (writeLock) {
             FunctionConfiguration c = require(functionName);
             return write(new Draft(c.functionName(), c.runtime(), c.handler(), c.memorySize(), c.timeout(),
-                    c.description(), c.environment(), c.network()).with(code));
+                    c.description(), c.environment(), c.network(), c.podConcurrentQuota()).with(code));
         }
     }
 
@@ -332,7 +332,13 @@ public final class FunctionStore implements FunctionRegistry {
                 DefinitionValidator.network(changes.network());
                 network = changes.network();
             }
-            Draft draft = new Draft(c.functionName(), runtime, handler, memory, timeout, description, environment, network);
+            Integer podConcurrentQuota = c.podConcurrentQuota();
+            if (changes.podConcurrentQuota() != null) {
+                DefinitionValidator.podConcurrentQuota(changes.podConcurrentQuota());
+                podConcurrentQuota = changes.podConcurrentQuota();
+            }
+            Draft draft = new Draft(c.functionName(), runtime, handler, memory, timeout, description, environment, network,
+                    podConcurrentQuota);
             return write(draft.with(new Code(c.codeSha256(), c.codeSize())));
         }
     }
@@ -357,12 +363,12 @@ public final class FunctionStore implements FunctionRegistry {
 
     /** A validated configuration without its code and revision. */
     private record Draft(String name, String runtime, String handler, int memorySize, int timeout,
-            String description, FunctionEnvironment environment, String network) {
+            String description, FunctionEnvironment environment, String network, Integer podConcurrentQuota) {
 
         FunctionConfiguration with(Code code) {
             return new FunctionConfiguration(name, runtime, handler, memorySize, timeout, description, environment,
                     code.sha256, code.size, FunctionConfiguration.LATEST, Instant.now().toString(),
-                    UUID.randomUUID().toString(), network);
+                    UUID.randomUUID().toString(), network, podConcurrentQuota);
         }
     }
 
@@ -386,7 +392,9 @@ public final class FunctionStore implements FunctionRegistry {
         DefinitionValidator.environment(environment);
         String network = d.network() == null ? FunctionDefinition.NETWORK_NONE : d.network();
         DefinitionValidator.network(network);
-        return new Draft(d.functionName(), d.runtime(), d.handler(), memory, timeout, description, environment, network);
+        DefinitionValidator.podConcurrentQuota(d.podConcurrentQuota());
+        return new Draft(d.functionName(), d.runtime(), d.handler(), memory, timeout, description, environment, network,
+                d.podConcurrentQuota());
     }
 
     private void requireZip(byte[] zip) {

@@ -3,6 +3,7 @@ package io.easyfaas.registry.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -74,7 +75,8 @@ class FunctionStoreTest {
         Set<String> fields = new java.util.TreeSet<>();
         tree.fieldNames().forEachRemaining(fields::add);
         assertEquals(new java.util.TreeSet<>(List.of("FunctionName", "Runtime", "Handler", "MemorySize", "Timeout",
-                "Description", "Environment", "CodeSha256", "CodeSize", "Version", "LastModified", "RevisionId", "Network")), fields);
+                "Description", "Environment", "CodeSha256", "CodeSize", "Version", "LastModified", "RevisionId", "Network",
+                "PodConcurrentQuota")), fields);
         assertEquals("1", tree.get("Environment").get("Variables").get("A").asText());
         assertEquals(256, tree.get("MemorySize").asInt());
         assertEquals(c, FunctionStore.mapper().readValue(json, FunctionConfiguration.class));
@@ -105,6 +107,48 @@ class FunctionStoreTest {
         assertTrue(fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> store.updateConfiguration("b", new FunctionDefinition(null, null, null, null, null,
                 null, null, "wifi"))).getMessage().contains("Network"));
         assertEquals(FunctionDefinition.NETWORK_HOST, store.get("b").orElseThrow().network(), "a refused change changes nothing");
+    }
+
+    @Test
+    void metadataStoredBeforePodConcurrentQuotaLoadsWithTheEngineDefault() throws Exception {
+        FunctionStore store = open();
+        FunctionConfiguration stored = store.create(def("old"), ZIP_A);
+        Path file = dir.resolve(FunctionStore.FUNCTIONS).resolve("old" + FunctionStore.JSON);
+        String withQuota = Files.readString(file);
+        String withoutQuota = withQuota.replaceFirst(",\\s*\"PodConcurrentQuota\"\\s*:\\s*null", "");
+        assertNotEquals(withQuota, withoutQuota, "the field was there to remove");
+        Files.writeString(file, withoutQuota);
+
+        FunctionConfiguration loaded = open().get("old").orElseThrow();
+
+        assertNull(loaded.podConcurrentQuota());
+        assertEquals(stored, loaded);
+    }
+
+    @Test
+    void podConcurrentQuotaIsValidatedPersistedKeptAcrossCodeUpdatesAndChangedByConfiguration() throws Exception {
+        FunctionStore store = open();
+        assertNull(store.create(def("default"), ZIP_A).podConcurrentQuota(), "unset: the engine's default");
+        assertEquals(0, store.create(quota("serial", 0), ZIP_A).podConcurrentQuota());
+        assertEquals(1000, store.create(quota("q", 1000), ZIP_A).podConcurrentQuota());
+        assertEquals(1000, store.updateCode("q", ZIP_B).podConcurrentQuota());
+        FunctionDefinition toThree = new FunctionDefinition(null, null, null, null, null, null, null, null, 3);
+        assertEquals(3, store.updateConfiguration("q", toThree).podConcurrentQuota());
+        assertEquals(3, store.updateConfiguration("q", new FunctionDefinition(null, null, null, 256, null, null, null))
+                .podConcurrentQuota(), "a change without the field leaves it as it is");
+        assertEquals(3, open().get("q").orElseThrow().podConcurrentQuota(), "persisted across a restart of the store");
+
+        for (int bad : new int[] {-1, 1001}) {
+            FaasException refused = fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> store.updateConfiguration("q",
+                    new FunctionDefinition(null, null, null, null, null, null, null, null, bad)));
+            assertTrue(refused.getMessage().contains("'" + bad + "' at 'PodConcurrentQuota'")
+                    && refused.getMessage().contains("between 0 and 1000"), refused.getMessage());
+        }
+        assertEquals(3, store.get("q").orElseThrow().podConcurrentQuota(), "a refused change changes nothing");
+    }
+
+    static FunctionDefinition quota(String name, Integer podConcurrentQuota) {
+        return new FunctionDefinition(name, "nodejs20", "index.handler", null, null, null, null, null, podConcurrentQuota);
     }
 
     // ------------------------------------------------------------ happy path
@@ -323,6 +367,8 @@ class FunctionStoreTest {
                 Arguments.of(new FunctionDefinition("f", "nodejs20", "index.handler", null, 0, null, null), "Timeout"),
                 Arguments.of(new FunctionDefinition("f", "nodejs20", "index.handler", null, 901, null, null), "Timeout"),
                 Arguments.of(new FunctionDefinition("f", "nodejs20", "index.handler", null, null, "d".repeat(257), null), "Description"),
+                Arguments.of(quota("f", -1), "PodConcurrentQuota"),
+                Arguments.of(quota("f", 1001), "PodConcurrentQuota"),
                 Arguments.of(new FunctionDefinition("f", "nodejs20", "index.handler", null, null, null,
                         new FunctionEnvironment(Map.of("1BAD", "x"))), "Environment"),
                 Arguments.of(new FunctionDefinition("f", "nodejs20", "index.handler", null, null, null,
