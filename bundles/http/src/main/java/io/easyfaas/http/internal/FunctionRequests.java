@@ -72,7 +72,7 @@ final class FunctionRequests {
         }
         return new FunctionDefinition(name, text(root, "Runtime"), text(root, "Handler"),
                 integer(root, "MemorySize"), integer(root, "Timeout"), text(root, "Description"), environment(root),
-                text(root, "Network"));
+                text(root, "Network"), integer(root, "PodConcurrentQuota"));
     }
 
     private JsonNode object(byte[] body) {
