@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
  * @param memoryCapacityMb the sum of live sandboxes' memory sizes may not pass this
  * @param stemCellsPerRuntime generic sandboxes kept ready per installed runtime
  * @param stemCellMemoryMb what a stem cell counts against the capacity before it is specialised
- * @param sandboxConcurrency calls one sandbox runs at once (EasyFaaS's PodConcurrentQuota)
+ * @param sandboxConcurrency calls one sandbox runs at once for functions without a PodConcurrentQuota
  * @param maxSandboxesPerFunction sandboxes of one function revision
  * @param queueSize calls of one function that may wait for a sandbox
  * @param queueMaxWaitMillis how long a call waits before it gets 429

@@ -61,7 +61,7 @@ public class PoolingInvoker implements Invoker, PoolStatus {
         @AttributeDefinition(description = "Megabytes a stem cell counts against the capacity until it is given a function")
         int stem_cell_memory_mb() default 128;
 
-        @AttributeDefinition(description = "Calls one sandbox runs at once (EasyFaaS's PodConcurrentQuota); more than 1 suits Node.js")
+        @AttributeDefinition(description = "Calls one sandbox runs at once for functions that do not set PodConcurrentQuota; more than 1 suits Node.js")
         int sandbox_concurrent_quota() default 1;
 
         @AttributeDefinition(description = "Most sandboxes of one function; calls beyond them wait in the function's queue")

@@ -34,11 +34,12 @@ import org.slf4j.LoggerFactory;
  * Decides which sandbox serves each call. Sandboxes are counted against the node's limits
  * (number and memory) from the moment a start is decided to the moment they are gone.
  *
- * <p>A call takes a slot on a warm sandbox of its revision (up to the sandbox concurrency); if
- * there is none, it starts one, from a ready stem cell of its runtime when there is one (only
- * the code is loaded then), else from scratch; past the function's sandbox limit it waits in a
- * bounded FIFO queue until a slot frees or its wait runs out (429). When the node is full, idle
- * sandboxes of other functions are evicted; if that is not enough the call gets 429 at once.
+ * <p>A call takes a slot on a warm sandbox of its revision (up to the function's
+ * PodConcurrentQuota, else the engine's sandbox concurrency); if there is none, it starts one,
+ * from a ready stem cell of its runtime when there is one (only the code is loaded then), else
+ * from scratch; past the function's sandbox limit it waits in a bounded FIFO queue until a slot
+ * frees or its wait runs out (429). When the node is full, idle sandboxes of other functions are
+ * evicted; if that is not enough the call gets 429 at once.
  *
  * <p>All state is guarded by one lock held only for bookkeeping: sandboxes are started,
  * destroyed and futures completed after it is released, so no callback runs under it.
@@ -65,19 +66,24 @@ final class SandboxPool {
     private static final class Revision {
         final String key;
         final String functionName;
+        /** The function's PodConcurrentQuota; a new configuration is a new revision, so it never changes here. */
+        final Integer podConcurrentQuota;
         final List<PooledSandbox> sandboxes = new ArrayList<>();
         final Deque<Waiter> waiters = new ArrayDeque<>();
         int starting;
         /** No longer the function's current revision: no new sandboxes, idle ones go. */
         boolean draining;
 
-        Revision(String key, String functionName) {
+        Revision(String key, FunctionConfiguration function) {
             this.key = key;
-            this.functionName = functionName;
+            this.functionName = function.functionName();
+            this.podConcurrentQuota = function.podConcurrentQuota();
         }
 
         /** The busiest sandbox that still has a free slot, so the others can cool down. */
-        PooledSandbox freeSlot(int concurrency) {
+        PooledSandbox freeSlot(PoolSettings limits) {
+            // a function's own quota wins over the engine's default; 0 means one call at a time
+            int concurrency = podConcurrentQuota == null ? limits.sandboxConcurrency() : Math.max(1, podConcurrentQuota);
             PooledSandbox best = null;
             for (PooledSandbox candidate : sandboxes) {
                 if (candidate.canTakeCall(concurrency) && (best == null || candidate.inFlight > best.inFlight
@@ -160,7 +166,7 @@ final class SandboxPool {
                 if (closed) {
                     throw new FaasException(ErrorCode.SERVICE, "The engine is stopping");
                 }
-                Revision revision = revisions.computeIfAbsent(key, k -> new Revision(k, function.functionName()));
+                Revision revision = revisions.computeIfAbsent(key, k -> new Revision(k, function));
                 String previous = currentKeys.get(function.functionName());
                 if (!key.equals(previous)) {
                     if (key.equals(currentKey.apply(function.functionName()))) {
@@ -174,7 +180,7 @@ final class SandboxPool {
                         revision.draining = true;
                     }
                 }
-                PooledSandbox free = revision.waiters.isEmpty() ? revision.freeSlot(limits.sandboxConcurrency()) : null;
+                PooledSandbox free = revision.waiters.isEmpty() ? revision.freeSlot(limits) : null;
                 if (free != null) {
                     free.inFlight++;
                     return CompletableFuture.completedFuture(new Lease(free, null));
@@ -235,7 +241,7 @@ final class SandboxPool {
     private void pump(Revision revision, List<Runnable> after) {
         PoolSettings limits = settings;
         while (!revision.waiters.isEmpty()) {
-            PooledSandbox free = revision.freeSlot(limits.sandboxConcurrency());
+            PooledSandbox free = revision.freeSlot(limits);
             if (free != null) {
                 Waiter waiter = revision.waiters.pollFirst();
                 free.inFlight++;

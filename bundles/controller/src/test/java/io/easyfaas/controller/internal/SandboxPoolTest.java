@@ -102,6 +102,33 @@ class SandboxPoolTest {
     }
 
     @Test
+    void aFunctionsPodConcurrentQuotaOverridesTheEngineDefault() throws Exception {
+        SandboxPool pool = pool(10, 10_000, 0, 1, 4, 0, 1000);
+        FunctionConfiguration shared = function("node", "r1", 128, 3);
+        FunctionConfiguration serial = function("py", "r1", 128);
+
+        List<PooledSandbox> sharedCalls = List.of(pool.acquire(shared).get(1, TimeUnit.SECONDS).sandbox(),
+                pool.acquire(shared).get(1, TimeUnit.SECONDS).sandbox(), pool.acquire(shared).get(1, TimeUnit.SECONDS).sandbox());
+        PooledSandbox firstSerial = pool.acquire(serial).get(1, TimeUnit.SECONDS).sandbox();
+        PooledSandbox secondSerial = pool.acquire(serial).get(1, TimeUnit.SECONDS).sandbox();
+
+        assertEquals(1, sharedCalls.stream().distinct().count(), "quota 3: three overlapping calls on one sandbox");
+        assertEquals(3, sharedCalls.get(0).inFlight);
+        assertNotSame(firstSerial, secondSerial, "no quota: the engine's default of one call per sandbox");
+        assertNotSame(sharedCalls.get(0), pool.acquire(shared).get(1, TimeUnit.SECONDS).sandbox(), "a fourth call needs another sandbox");
+    }
+
+    @Test
+    void aPodConcurrentQuotaOfZeroIsOneCallAtATimeWhateverTheEngineDefault() throws Exception {
+        SandboxPool pool = pool(10, 10_000, 0, 3, 4, 0, 1000);
+        FunctionConfiguration function = function("f", "r1", 128, 0);
+
+        PooledSandbox first = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
+
+        assertNotSame(first, pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox());
+    }
+
+    @Test
     void memoryAdmissionEvictsAnIdleSandboxOfAnotherFunctionBeforeRefusing() throws Exception {
         SandboxPool pool = pool(10, 1024, 0, 1, 4, 0, 1000);
         PooledSandbox idle = pool.acquire(function("a", "r1", 512)).get(1, TimeUnit.SECONDS).sandbox();
@@ -138,7 +165,7 @@ class SandboxPoolTest {
         SandboxPool pool = pool(10, 10_000, 1, 1, 4, 0, 1000);
         pool.maintainStems();
         FakeSandbox stem = manager.created.get(0);
-        FunctionConfiguration stored = stored("h", "r1", 128);
+        FunctionConfiguration stored = stored("h", "r1", 128, null);
         FunctionConfiguration hostNetwork = new FunctionConfiguration(stored.functionName(), stored.runtime(), stored.handler(),
                 stored.memorySize(), stored.timeout(), stored.description(), stored.environment(), stored.codeSha256(),
                 stored.codeSize(), stored.version(), stored.lastModified(), stored.revisionId(), FunctionDefinition.NETWORK_HOST);
@@ -232,15 +259,21 @@ class SandboxPoolTest {
 
     /** A function as the registry now holds it. */
     private FunctionConfiguration function(String name, String revision, int memory) {
-        FunctionConfiguration function = stored(name, revision, memory);
+        return function(name, revision, memory, null);
+    }
+
+    /** A function with its own PodConcurrentQuota ({@code null}: the engine's default), as the registry now holds it. */
+    private FunctionConfiguration function(String name, String revision, int memory, Integer podConcurrentQuota) {
+        FunctionConfiguration function = stored(name, revision, memory, podConcurrentQuota);
         currentRevisions.put(name, SandboxPool.revisionKey(function));
         return function;
     }
 
     /** A function as some caller read it, whatever the registry now holds. */
-    private static FunctionConfiguration stored(String name, String revision, int memory) {
+    private static FunctionConfiguration stored(String name, String revision, int memory, Integer podConcurrentQuota) {
         return new FunctionConfiguration(name, "r1", "index.handler", memory, 3, "", FunctionEnvironment.empty(),
-                "sha-" + revision, 1, FunctionConfiguration.LATEST, "2026-01-01T00:00:00Z", revision);
+                "sha-" + revision, 1, FunctionConfiguration.LATEST, "2026-01-01T00:00:00Z", revision,
+                FunctionDefinition.NETWORK_NONE, podConcurrentQuota);
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
