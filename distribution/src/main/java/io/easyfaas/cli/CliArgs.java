@@ -16,7 +16,7 @@ final class CliArgs {
 
     /** Options that take a value. Repeating one keeps every value (used by {@code --env}). */
     static final Set<String> VALUE_OPTIONS = Set.of(
-            "url", "runtime", "handler", "code", "memory", "timeout", "description", "env", "network", "data",
+            "url", "runtime", "handler", "code", "memory", "timeout", "description", "env", "network", "concurrency", "data",
             "request-id", "since", "limit");
 
     /** Options without a value. */

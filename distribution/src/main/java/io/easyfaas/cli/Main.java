@@ -50,7 +50,9 @@ public final class Main {
                     run the engine in the foreground (default 127.0.0.1:8899, ./data)
               deploy NAME --runtime R --handler H --code DIR|ZIP|FILE
                     [--memory MB] [--timeout S] [--description D] [--env K=V]... [--network none|bridge|host]
-                    create or replace a function; a directory is zipped as it is
+                    [--concurrency N]
+                    create or replace a function; a directory is zipped as it is; N is how many
+                    calls one sandbox takes at once (PodConcurrentQuota; default: the engine's)
               invoke NAME [--data JSON|@FILE|@-] [--log]
                     call a function with a JSON event (default {}); prints its result, and
                     with --log the end of the call's log on stderr
@@ -169,13 +171,14 @@ public final class Main {
     // --- commands -----------------------------------------------------------------------------
 
     private int deploy(String base, CliArgs args) throws UsageException, IOException, InterruptedException, Unreachable {
-        args.allowOnly("deploy", "runtime", "handler", "code", "memory", "timeout", "description", "env", "network");
+        args.allowOnly("deploy", "runtime", "handler", "code", "memory", "timeout", "description", "env", "network", "concurrency");
         String name = args.operands("deploy", 1, "a function NAME").get(0);
         String runtime = required(args, "runtime");
         String handler = required(args, "handler");
         String code = required(args, "code");
         Integer memory = args.integer("memory", 1);
         Integer timeout = args.integer("timeout", 1);
+        Integer concurrency = args.integer("concurrency", 0);
         Map<String, String> vars = args.env();
         byte[] zip;
         try {
@@ -184,14 +187,14 @@ public final class Main {
             throw new UsageException("--code: cannot read " + code + ": " + e.getMessage());
         }
         String body = Json.write(deployBody(name, runtime, handler, memory, timeout, args.get("description"), args.get("network"),
-                vars, zip));
+                concurrency, vars, zip));
         HttpResponse<byte[]> response = send(base, "POST", functionPath(name), body);
         return printJson(response);
     }
 
     /** The create-or-replace request; fields not given on the command line are left out. */
     static Map<String, Object> deployBody(String name, String runtime, String handler, Integer memory,
-            Integer timeout, String description, String network, Map<String, String> vars, byte[] zip) {
+            Integer timeout, String description, String network, Integer concurrency, Map<String, String> vars, byte[] zip) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("FunctionName", name);
         body.put("Runtime", runtime);
@@ -210,6 +213,9 @@ public final class Main {
         }
         if (network != null) {
             body.put("Network", network);
+        }
+        if (concurrency != null) {
+            body.put("PodConcurrentQuota", concurrency);
         }
         body.put("Code", Base64.getEncoder().encodeToString(zip));
         return body;

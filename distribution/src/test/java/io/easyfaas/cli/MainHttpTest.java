@@ -183,9 +183,22 @@ class MainHttpTest {
         Files.writeString(file, "def handler(e, c): return e\n");
         assertEquals(Main.OK, run("deploy", "f", "--runtime", "python3", "--handler", "main.handler", "--code", file.toString()));
         String body = only().body();
-        for (String absent : List.of("MemorySize", "Timeout", "Description", "Environment")) {
+        for (String absent : List.of("MemorySize", "Timeout", "Description", "Environment", "Network", "PodConcurrentQuota")) {
             assertFalse(body.contains(absent), absent + " in " + body);
         }
+    }
+
+    @Test
+    void deployConcurrencyIsSentAsPodConcurrentQuota() throws Exception {
+        Path file = tmp.resolve("index.js");
+        Files.writeString(file, "exports.handler = async (e) => e;");
+
+        assertEquals(Main.OK, run("deploy", "f", "--runtime", "nodejs20", "--handler", "index.handler", "--code", file.toString(),
+                "--concurrency", "3"));
+        assertEquals("3", field(only().body(), "PodConcurrentQuota"));
+        assertEquals(Main.USAGE, run("deploy", "f", "--runtime", "nodejs20", "--handler", "index.handler", "--code", file.toString(),
+                "--concurrency", "-1"));
+        assertEquals(1, seen.size(), "a negative quota is refused before anything is sent");
     }
 
     @Test
