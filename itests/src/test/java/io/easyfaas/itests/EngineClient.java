@@ -87,8 +87,19 @@ final class EngineClient {
 
     /** Creates a function with {@code memorySize} MB; the zip is given as name/content pairs. */
     HttpResponse<String> deploy(String name, String runtime, String handler, int timeout, int memorySize, String... files) {
+        return deploy(name, runtime, handler, timeout, java.util.Map.of("MemorySize", memorySize), files);
+    }
+
+    /**
+     * Creates a function with more integer fields of the create request, such as
+     * {@code PodConcurrentQuota}; the zip is given as name/content pairs.
+     */
+    HttpResponse<String> deploy(String name, String runtime, String handler, int timeout,
+            java.util.Map<String, Integer> integerFields, String... files) {
+        StringBuilder fields = new StringBuilder();
+        integerFields.forEach((field, value) -> fields.append(",\"").append(field).append("\":").append(value));
         return post("/v1/functions", "{\"FunctionName\":\"" + name + "\",\"Runtime\":\"" + runtime + "\",\"Handler\":\"" + handler
-                + "\",\"Timeout\":" + timeout + ",\"MemorySize\":" + memorySize
+                + "\",\"Timeout\":" + timeout + fields
                 + ",\"Code\":{\"ZipFile\":\"" + Zips.base64(Zips.of(files)) + "\"}}");
     }
 

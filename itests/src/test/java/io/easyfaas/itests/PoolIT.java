@@ -38,7 +38,7 @@ import org.osgi.framework.BundleContext;
 /**
  * The controller's pool as a user sees it over HTTP, with short timings: stem cells, warm reuse,
  * cooldown to zero, reborn, removal of a runtime plugin, queueing and 429, per-sandbox
- * concurrency (changed while the engine runs), redeploys under load and event invocations with
+ * concurrency (the engine's, changed while it runs, and a function's own), redeploys under load and event invocations with
  * retries. The engine runs real Node.js
  * and Python runtimes; sandboxes are observed through /v1/runtimes and /metrics.
  */
@@ -234,6 +234,22 @@ public class PoolIT {
         } finally {
             reconfigure(1);
         }
+    }
+
+    @Test
+    public void aFunctionsOwnPodConcurrentQuotaLetsOneSandboxServeOverlappingCalls() throws Exception {
+        // the engine's sandbox.concurrent.quota stays 1: the function's field alone raises it
+        HttpResponse<String> deployed = engine.deploy("node-pod-quota", "nodejs20", "index.handler", 10,
+                Map.of("PodConcurrentQuota", 3), "index.js", NODE_SLEEPER);
+        assertEquals(deployed.body(), 201, deployed.statusCode());
+        assertEquals("3", field(engine.get("/v1/functions/node-pod-quota").body(), "PodConcurrentQuota"));
+        engine.invoke("node-pod-quota", "{}");
+
+        List<HttpResponse<String>> shared = concurrently("node-pod-quota", "{\"sleep\":1000}", 3);
+
+        assertEquals("one sandbox served all three", 1, shared.stream().map(r -> field(r.body(), "instance")).distinct().count());
+        assertTrue("the three calls overlapped", shared.stream().anyMatch(r -> field(r.body(), "seen").equals("3")));
+        assertEquals(sandboxesOf("node-pod-quota").toString(), 1, sandboxesOf("node-pod-quota").size());
     }
 
     @Test
