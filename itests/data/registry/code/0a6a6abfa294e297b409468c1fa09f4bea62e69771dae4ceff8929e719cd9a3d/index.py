@@ -1,3 +1,0 @@
-def handler(event, context):
-    print('about to fail')
-    raise ValueError('bad')

@@ -1,1 +1,0 @@
-exports.handler = async () => { console.log('from the handler'); console.error('to stderr'); return 1; };

@@ -1,1 +1,0 @@
-exports.handler = async (e) => { if (e.exit) process.exit(1); return require('os').hostname(); };

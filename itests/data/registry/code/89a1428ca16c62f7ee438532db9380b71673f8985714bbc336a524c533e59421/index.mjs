@@ -1,2 +1,0 @@
-import { twice } from './lib/twice.mjs';
-export const handler = async (e) => twice(e.x);

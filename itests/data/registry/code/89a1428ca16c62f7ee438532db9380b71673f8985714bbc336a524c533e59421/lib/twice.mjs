@@ -1,1 +1,0 @@
-export const twice = (x) => 2 * x;

@@ -1,4 +1,0 @@
-import json
-
-def handler(event, context):
-    return json.WHO

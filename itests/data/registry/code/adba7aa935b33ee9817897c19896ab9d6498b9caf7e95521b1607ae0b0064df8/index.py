@@ -1,1 +1,0 @@
-import not_installed_anywhere

@@ -1,1 +1,0 @@
-exports.handler = (event) => new Promise((resolve) => setTimeout(() => resolve('promised'), 5));

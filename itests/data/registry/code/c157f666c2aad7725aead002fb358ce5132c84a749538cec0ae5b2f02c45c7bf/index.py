@@ -1,4 +1,0 @@
-import os
-
-def handler(event, context):
-    return os.environ['GREETING']

@@ -1,3 +1,0 @@
-def handler(event, context):
-    print('call', event['n'])
-    return 1

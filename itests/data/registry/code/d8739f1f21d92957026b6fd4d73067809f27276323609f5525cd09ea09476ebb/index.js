@@ -1,1 +1,0 @@
-exports.handler = async () => { const a = {}; a.a = a; return a; };

@@ -1,2 +1,0 @@
-const greet = require('greeter');
-exports.handler = async (e) => greet(e.who);

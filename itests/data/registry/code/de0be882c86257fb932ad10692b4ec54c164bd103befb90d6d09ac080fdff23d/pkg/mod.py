@@ -1,4 +1,0 @@
-from .util import twice
-
-def handler(event, context):
-    return twice(event['x'])

@@ -1,1 +1,0 @@
-exports.handler = function (event, context, callback) { callback(null, { got: event.x }); };

@@ -1,5 +1,0 @@
-def helper():
-    raise KeyError('missing')
-
-def handler(event, context):
-    helper()
