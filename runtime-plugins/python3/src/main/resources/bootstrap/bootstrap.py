@@ -214,7 +214,14 @@ def give_way_to(directories):
     code runs in plain ``python3``. The bootstrap keeps the module objects it already holds."""
     finder = importlib.machinery.PathFinder
     tops = {name.partition(".")[0] for name in _BOOTSTRAP_MODULES} - {"importlib"}
-    shadowed = {top for top in tops if finder.find_spec(top, directories) is not None}
+    # one listing per directory: asking the finder about every module stats the directory each time
+    present = set()
+    for directory in directories:
+        try:
+            present.update(entry.partition(".")[0] for entry in os.listdir(directory))
+        except OSError:
+            pass
+    shadowed = {top for top in tops & present if finder.find_spec(top, directories) is not None}
     for name in _BOOTSTRAP_MODULES:
         if name.partition(".")[0] in shadowed:
             sys.modules.pop(name, None)
