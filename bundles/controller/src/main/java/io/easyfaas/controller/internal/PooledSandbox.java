@@ -23,6 +23,11 @@ final class PooledSandbox {
     long idleSinceNanos = createdNanos;
     /** Set once its capacity is given back: it is out of the pool for good. */
     boolean detached;
+    /**
+     * A stem cell taken for a first call: its replacement starts once that call is answered, so
+     * that a new interpreter does not compete with the call for the CPUs.
+     */
+    boolean replaceStemAfterFirstCall;
 
     PooledSandbox(Sandbox sandbox, Phase phase, int memoryMb) {
         this.sandbox = sandbox;

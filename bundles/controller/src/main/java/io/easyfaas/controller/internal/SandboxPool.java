@@ -219,6 +219,10 @@ final class SandboxPool {
         synchronized (lock) {
             pooled.inFlight--;
             pooled.callsServed++;
+            if (pooled.replaceStemAfterFirstCall) {
+                pooled.replaceStemAfterFirstCall = false;
+                after.add(this::refillLater);
+            }
             if (pooled.inFlight == 0) {
                 pooled.idleSinceNanos = System.nanoTime();
             }
@@ -303,7 +307,7 @@ final class SandboxPool {
         revision.starting++;
         if (stem != null) {
             stem.specialise(function, revision.key);
-            after.add(this::refillLater);
+            stem.replaceStemAfterFirstCall = true;
         }
         return new ColdStart(revision, function, stem);
     }
@@ -423,6 +427,9 @@ final class SandboxPool {
             } else {
                 retire(pooled, after);
                 ready = false;
+                if (pooled.replaceStemAfterFirstCall) {
+                    after.add(this::refillLater); // no call will come to replace it
+                }
             }
             pump(revision, after);
             forgetIfDone(revision);
