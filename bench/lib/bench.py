@@ -30,15 +30,19 @@ MB = 1024 * 1024  # MB in this report = MiB, as ps and top count them
 
 SERVER_JS = os.path.join(BENCH, "bare", "server.js")
 SERVER_PY = os.path.join(BENCH, "bare", "server.py")
+# The first bare server of a language is the reference for its targets: the language's standard
+# library HTTP server (Node's http, Python's http.server); the others are shown for comparison.
+# "quota" is the PodConcurrentQuota the warm path's function is deployed with (None: the engine's
+# default, one call per sandbox): Node's bootstrap serves overlapping calls, as its bare server
+# does in one process; Python's serves them one after another, so it gets a sandbox per call.
 LANGUAGES = {
     "node": {"title": "Node", "runtime": "nodejs20", "file": "index.js", "interpreter": "/usr/bin/node",
-             "dir": os.path.join(BENCH, "functions", "noop-node"), "cold_target_ms": 15,
+             "dir": os.path.join(BENCH, "functions", "noop-node"), "cold_target_ms": 15, "quota": 32,
              "bare": [("bare node http", ["/usr/bin/node", SERVER_JS, "{port}", "{dir}"])]},
-    # the first bare server is the reference for the targets; the others are shown for comparison
     "python": {"title": "Python", "runtime": "python3", "file": "index.py", "interpreter": "/usr/bin/python3",
-               "dir": os.path.join(BENCH, "functions", "noop-python"), "cold_target_ms": 10,
-               "bare": [("bare asyncio", ["/usr/bin/python3", SERVER_PY, "{port}", "{dir}", "asyncio"]),
-                        ("bare http.server", ["/usr/bin/python3", SERVER_PY, "{port}", "{dir}", "http.server"])]},
+               "dir": os.path.join(BENCH, "functions", "noop-python"), "cold_target_ms": 10, "quota": None,
+               "bare": [("bare http.server", ["/usr/bin/python3", SERVER_PY, "{port}", "{dir}", "http.server"]),
+                        ("bare asyncio", ["/usr/bin/python3", SERVER_PY, "{port}", "{dir}", "asyncio"])]},
 }
 
 PROFILES = {
@@ -58,9 +62,9 @@ BASE_SETTINGS = {
     "io.easyfaas.runtime.nodejs": {"interpreter": "/usr/bin/node"},
     "io.easyfaas.runtime.python3": {"interpreter": "/usr/bin/python3"},
 }
-# Scenario 1: 32 connections to one function are served by up to 32 warm sandboxes, one call
-# each (PodConcurrentQuota 1, the default), instead of queueing behind the default 16.
-WARM_PATH_SETTINGS = {"io.easyfaas.controller": {"max.sandboxes.per.function": 32, "sandbox.concurrent.quota": 1}}
+# Scenario 1 runs the engine's defaults: one call per sandbox unless the function's
+# PodConcurrentQuota says otherwise, at most 16 sandboxes per function.
+WARM_PATH_SETTINGS = {}
 # Scenario 2, second half: an engine that keeps no stem cell, so a first call starts an interpreter.
 NO_STEM_CELL_SETTINGS = {"io.easyfaas.controller": {"stem.cells.per.runtime": 0}}
 
@@ -184,7 +188,8 @@ def warm_path(profile, report, engines):
     try:
         for language, spec in LANGUAGES.items():
             name = "noop-" + language
-            client.deploy(name, spec["runtime"], "index.handler", function_zip(language))
+            client.deploy(name, spec["runtime"], "index.handler", function_zip(language),
+                          {"PodConcurrentQuota": spec["quota"]} if spec["quota"] else None)
             check_ok(name, *client.invoke(name)[:2])
             targets[language] = [("engine", invocation_url(engine, name))]
             for label, command in spec["bare"]:
@@ -243,7 +248,8 @@ def warm_path(profile, report, engines):
             report.row("1 CPU per request %s, 32 conns" % title,
                        "JVM %s + sandboxes %s" % (us(e_cpu["JVM"]), us(e_cpu["sandboxes"])),
                        "%s %s" % (reference_label, us(b_cpu)), "x%.1f" % (sum(e_cpu.values()) / b_cpu), "", None,
-                       "%d %s sandboxes for 32 connections" % (report.raw["warm_path_sandboxes"][language], title))
+                       "%d %s sandboxes for 32 connections, PodConcurrentQuota %s"
+                       % (report.raw["warm_path_sandboxes"][language], title, spec["quota"] or "1 (default)"))
         rss, _ = engine.memory_kb()
         report.row("1 engine RSS after the warm path", "%.0f MB" % (rss * 1024 / MB),
                    "%d sandboxes" % len(engine.children()), "", "", None)
@@ -289,8 +295,11 @@ def first_calls(profile, engine, stem_cells, bare_samples):
         for i in range(profile["cold_calls"]):
             for language in LANGUAGES:
                 if stem_cells:
-                    if not wait_for_stem_cell(client, language, 10):
-                        raise RuntimeError("no %s stem cell free after 10 s" % language)
+                    # every runtime's, not only this one's: a stem cell still starting to replace
+                    # the one the previous call took would compete with this call for the CPUs
+                    for runtime_language in LANGUAGES:
+                        if not wait_for_stem_cell(client, runtime_language, 10):
+                            raise RuntimeError("no %s stem cell free after 10 s" % runtime_language)
                 else:
                     time.sleep(0.2)  # let the previous call's sandbox settle
                 name = "first-%s-%03d" % (language, i)

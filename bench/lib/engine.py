@@ -95,9 +95,11 @@ class Client(object):
             self.connection.close()
             self.connection = None
 
-    def deploy(self, name, runtime, handler, zip_bytes):
-        body = json.dumps({"FunctionName": name, "Runtime": runtime, "Handler": handler,
-                           "Code": {"ZipFile": base64.b64encode(zip_bytes).decode()}}).encode()
+    def deploy(self, name, runtime, handler, zip_bytes, fields=None):
+        """fields: more of the create body, e.g. {"PodConcurrentQuota": 32}."""
+        body = dict(fields or {}, FunctionName=name, Runtime=runtime, Handler=handler,
+                    Code={"ZipFile": base64.b64encode(zip_bytes).decode()})
+        body = json.dumps(body).encode()
         status, data, _ = self.request("POST", "/v1/functions", body)
         if status != 201:
             raise RuntimeError("deploy %s: HTTP %d %s" % (name, status, data[:300]))
