@@ -41,4 +41,18 @@ public record FunctionDefinition(
 
     /** What a function name may be: it becomes a file name and a URL path segment. */
     public static final String NAME_PATTERN = "[A-Za-z0-9_-]{1,64}";
+
+    /** Whether {@code name} matches {@link #NAME_PATTERN}; without a regular expression, as every call checks one. */
+    public static boolean isValidName(String name) {
+        if (name == null || name.isEmpty() || name.length() > 64) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

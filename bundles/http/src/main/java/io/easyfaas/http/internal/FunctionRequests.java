@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,7 +18,6 @@ import io.easyfaas.api.function.FunctionEnvironment;
  * for anything malformed. Unknown fields are ignored so that EasyFaaS clients' extra fields pass.
  */
 final class FunctionRequests {
-    private static final Pattern NAME = Pattern.compile(FunctionDefinition.NAME_PATTERN);
     private static final byte[] ZIP_MAGIC = {'P', 'K'};
 
     private final ObjectMapper json;
@@ -33,7 +31,7 @@ final class FunctionRequests {
     }
 
     static String checkName(String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (!FunctionDefinition.isValidName(name)) {
             throw FaasException.invalid("FunctionName must match " + FunctionDefinition.NAME_PATTERN + ": " + name);
         }
         return name;
