@@ -48,6 +48,7 @@ final class ProcessSandbox implements Sandbox {
     private static final long EXIT_STATUS_WAIT_MILLIS = 200;
     private static final String INIT_ID = "init";
     private static final long MEGABYTE = 1024 * 1024;
+    private static final long PEAK_REUSE_NANOS = 1_000_000;
     private static final Logger LOG = LoggerFactory.getLogger(ProcessSandbox.class);
 
     private final String id;
@@ -65,6 +66,7 @@ final class ProcessSandbox implements Sandbox {
     private final FunctionLogStore logs;
     /** Logs of the calls in flight, by request id. */
     private final Map<String, CallLog> callLogs = new ConcurrentHashMap<>();
+    private volatile PeakReading lastPeak;
     private volatile FunctionConfiguration function;
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     private volatile LaunchedProcess process;
@@ -196,19 +198,32 @@ final class ProcessSandbox implements Sandbox {
     }
 
     /**
-     * Peak memory the runtime has used so far, in bytes, for the REPORT line. A plain process's
-     * VmHWM for now; a sandbox with a cgroup answers the cgroup's peak.
+     * Peak memory the runtime has used so far, in bytes, for the REPORT line: the cgroup's peak,
+     * or a plain process's VmHWM. Calls of one sandbox that end within the same millisecond (its
+     * calls overlap when its PodConcurrentQuota allows) share one read of it.
      */
     long maxMemoryUsedBytes() {
+        long now = System.nanoTime();
+        PeakReading last = lastPeak;
+        if (last != null && now - last.readNanos() < PEAK_REUSE_NANOS) {
+            return last.bytes();
+        }
+        long bytes;
         if (cgroup != null) {
             try {
-                return cgroup.memoryPeakBytes();
+                bytes = cgroup.memoryPeakBytes();
             } catch (KernelException e) {
                 return 0; // the sandbox died and its cgroup is gone: the REPORT line must not fail the call
             }
+        } else {
+            LaunchedProcess running = process;
+            bytes = running == null ? 0 : ProcessMemory.peakResidentBytes(running.pid());
         }
-        LaunchedProcess running = process;
-        return running == null ? 0 : ProcessMemory.peakResidentBytes(running.pid());
+        lastPeak = new PeakReading(now, bytes);
+        return bytes;
+    }
+
+    private record PeakReading(long readNanos, long bytes) {
     }
 
     @Override
