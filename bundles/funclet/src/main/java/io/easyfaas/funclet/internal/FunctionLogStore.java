@@ -17,11 +17,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -48,6 +52,7 @@ import org.slf4j.LoggerFactory;
 @Component(service = {FunctionLogs.class, FunctionLogStore.class}, configurationPid = "io.easyfaas.funclet")
 public class FunctionLogStore implements FunctionLogs {
     private static final Logger LOG = LoggerFactory.getLogger(FunctionLogStore.class);
+    private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss", Locale.ROOT);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,140}");
     static final String FILE = "function.log";
 
@@ -129,6 +134,8 @@ public class FunctionLogStore implements FunctionLogs {
         private FileChannel out;
         private long size;
         private Instant last = Instant.EPOCH;
+        private long formattedSecond = Long.MIN_VALUE;
+        private String formattedSecondPrefix;
 
         FunctionLog(Path directory) {
             this.directory = directory;
@@ -140,7 +147,7 @@ public class FunctionLogStore implements FunctionLogs {
             for (String message : messages) {
                 LogEntry entry = new LogEntry(nextTime(), requestId, message);
                 entries.add(entry);
-                text.append(entry.time()).append('\t').append(requestId).append('\t').append(message).append('\n');
+                text.append(format(entry.time())).append('\t').append(requestId).append('\t').append(message).append('\n');
             }
             byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
             try {
@@ -165,6 +172,19 @@ public class FunctionLogStore implements FunctionLogs {
             for (Consumer<LogEntry> follower : followers) {
                 entries.forEach(follower);
             }
+        }
+
+        /**
+         * ISO-8601 with microseconds, which Instant.parse reads back; the date and the time of
+         * day are formatted once a second (formatting every line's Instant took ~3 % of the
+         * engine's CPU under load).
+         */
+        private String format(Instant time) {
+            if (time.getEpochSecond() != formattedSecond) {
+                formattedSecond = time.getEpochSecond();
+                formattedSecondPrefix = SECOND.format(LocalDateTime.ofEpochSecond(formattedSecond, 0, ZoneOffset.UTC)) + '.';
+            }
+            return formattedSecondPrefix + Integer.toString(1_000_000 + time.getNano() / 1000).substring(1) + 'Z';
         }
 
         /** Microsecond times that never repeat or go back, so that one is a cursor. */

@@ -40,6 +40,22 @@ class FunctionLogStoreTest {
     }
 
     @Test
+    void eachLineOnDiskStartsWithItsTimeInIso8601WithMicroseconds() throws IOException {
+        FunctionLogStore store = new FunctionLogStore(root, 1 << 20, 3);
+        store.append("f", "a", List.of("one"));
+        store.append("f", "a", List.of("two"));
+
+        List<String> lines = Files.readAllLines(root.resolve("f").resolve("function.log"));
+        List<LogEntry> entries = store.read("f", new LogQuery(null, null, null, 10)).entries();
+        assertEquals(2, lines.size());
+        for (int i = 0; i < 2; i++) {
+            String time = lines.get(i).substring(0, lines.get(i).indexOf('\t'));
+            assertTrue(time.matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}Z"), time);
+            assertEquals(entries.get(i).time(), java.time.Instant.parse(time));
+        }
+    }
+
+    @Test
     void withoutSinceTheNewestEntriesWithSinceTheOldestAfterIt() {
         FunctionLogStore store = new FunctionLogStore(root, 1 << 20, 3);
         for (int i = 0; i < 10; i++) {
