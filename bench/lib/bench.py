@@ -236,7 +236,7 @@ def warm_path(profile, report, engines):
                 note = errors_note(*runs[(language, engine_label, 32)], *runs[(language, label, 32)])
                 is_reference = label == reference_label
                 report.row("1 warm throughput %s, 32 conns" % title, "engine %.0f req/s" % e_rps,
-                           "%s %.0f req/s" % (label, b_rps), "%.0f %%" % (100 * e_rps / b_rps),
+                           "%s %.0f req/s" % (label, b_rps), "%.1f %%" % (100 * e_rps / b_rps),
                            "≥ %d %%" % (wanted * 100) if is_reference else "",
                            (e_rps >= wanted * b_rps and not note) if is_reference else None, note)
 
