@@ -11,6 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -62,6 +64,8 @@ final class ProcessSandbox implements Sandbox {
     /** Whether this sandbox shares the host's network namespace (network mode host). */
     private final boolean hostNetwork;
     private final BridgeNetwork bridge;
+    /** Runs the blocking parts of preparing the sandbox for a function. */
+    private final Executor starter;
     private volatile BridgeNetwork.BridgeLease bridgeLease;
     private final FunctionLogStore logs;
     /** Logs of the calls in flight, by request id. */
@@ -79,8 +83,9 @@ final class ProcessSandbox implements Sandbox {
      */
     ProcessSandbox(String id, String runtime, SandboxDirectories directories, ObjectMapper json,
             Consumer<ProcessSandbox> onGone, SandboxLayout layout, ProcessLauncher launcher, Cgroup cgroup, FunctionLogStore logs,
-            boolean hostNetwork, BridgeNetwork bridge) {
+            boolean hostNetwork, BridgeNetwork bridge, Executor starter) {
         this.hostNetwork = hostNetwork;
+        this.starter = starter;
         this.bridge = bridge;
         this.id = id;
         this.logs = logs;
@@ -226,8 +231,23 @@ final class ProcessSandbox implements Sandbox {
     private record PeakReading(long readNanos, long bytes) {
     }
 
+    /**
+     * Prepares the sandbox on the start executor (cgroup writes, attaching the code, the bridge:
+     * system calls of a millisecond or more, which must not hold up the HTTP or sandbox-channel
+     * threads a cold start is planned on), then loads the function.
+     */
     @Override
     public CompletionStage<InvocationResult> initialize(FunctionConfiguration function, Path codeDirectory) {
+        try {
+            return CompletableFuture.supplyAsync(() -> prepareFor(function, codeDirectory), starter)
+                    .thenCompose(failure -> failure != null ? CompletableFuture.failedFuture(failure) : load(function, codeDirectory));
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE, "The engine is stopping"));
+        }
+    }
+
+    /** Gives the sandbox the function's memory limit, code and network; the failure, or null. */
+    private FaasException prepareFor(FunctionConfiguration function, Path codeDirectory) {
         try {
             memoryLimitMegabytes = function.memorySize();
             if (cgroup != null) {
@@ -237,12 +257,16 @@ final class ProcessSandbox implements Sandbox {
                 process.attach(codeDirectory, SandboxLayout.TASK_DIRECTORY, true);
             }
             connectNetwork(function);
+            return null;
         } catch (FaasException e) {
-            return CompletableFuture.failedFuture(e);
+            return e;
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE,
-                    "Cannot prepare sandbox " + id + " for " + function.functionName() + ": " + e.getMessage(), e));
+            return new FaasException(ErrorCode.SERVICE,
+                    "Cannot prepare sandbox " + id + " for " + function.functionName() + ": " + e.getMessage(), e);
         }
+    }
+
+    private CompletionStage<InvocationResult> load(FunctionConfiguration function, Path codeDirectory) {
         this.function = function;
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("type", "init");

@@ -8,7 +8,10 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -49,6 +52,8 @@ import org.slf4j.LoggerFactory;
 public class ProcessSandboxManager implements SandboxManager {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessSandboxManager.class);
     private static final long MEGABYTE = 1024 * 1024;
+    /** Cold starts of different functions proceed in parallel, one per CPU. */
+    private static final int STARTER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
     @ObjectClassDefinition(name = "EasyFaaS funclet", description = "How sandboxes are started")
     public @interface Config {
@@ -92,6 +97,8 @@ public class ProcessSandboxManager implements SandboxManager {
     private final FunctionLogStore logs;
     private final SandboxDirectories directories;
     private final ChannelReactor reactor;
+    /** Starts sandboxes and prepares them for functions; threads end after a minute idle. */
+    private final ThreadPoolExecutor starter;
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, RuntimeAdapter> adapters = new ConcurrentHashMap<>();
     private final Set<ProcessSandbox> live = ConcurrentHashMap.newKeySet();
@@ -141,6 +148,12 @@ public class ProcessSandboxManager implements SandboxManager {
         reclaimCgroups();
         directories.reclaim();
         reactor = new ChannelReactor("easyfaas-sandbox-channels");
+        starter = new ThreadPoolExecutor(STARTER_THREADS, STARTER_THREADS, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
+            Thread thread = new Thread(task, "easyfaas-sandbox-start");
+            thread.setDaemon(true);
+            return thread;
+        });
+        starter.allowCoreThreadTimeOut(true);
     }
 
     /** Kills and removes the sandboxes an earlier engine process left (after kill -9, say). */
@@ -194,7 +207,14 @@ public class ProcessSandboxManager implements SandboxManager {
         CompletableFuture<Void> nextBind = adapterBound.get(); // taken before the lookup: no bind is missed
         RuntimeAdapter adapter = adapters.get(runtime);
         if (adapter != null) {
-            return start(runtime, network, adapter);
+            // making the cgroup and the root and spawning take several ms of system calls: never
+            // on the thread that asked, which may be an HTTP or the sandbox-channel thread
+            try {
+                return CompletableFuture.supplyAsync(() -> start(runtime, network, adapter), starter)
+                        .thenCompose(started -> started);
+            } catch (RejectedExecutionException e) {
+                return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE, "The engine is stopping"));
+            }
         }
         long leftNanos = deadlineNanos - System.nanoTime();
         if (closed || leftNanos <= 0) {
@@ -216,7 +236,7 @@ public class ProcessSandboxManager implements SandboxManager {
                     "Cannot make a cgroup for a " + runtime + " sandbox: " + e.getMessage(), e));
         }
         ProcessSandbox sandbox = new ProcessSandbox(id, runtime, directories, json, live::remove, layout, launcher, cgroup, logs,
-                FunctionDefinition.NETWORK_HOST.equals(network), bridge);
+                FunctionDefinition.NETWORK_HOST.equals(network), bridge, starter);
         live.add(sandbox);
         return sandbox.start(adapter, reactor, config.max_frame_bytes(), config.start_timeout_millis());
     }
@@ -241,6 +261,8 @@ public class ProcessSandboxManager implements SandboxManager {
         for (ProcessSandbox sandbox : live.toArray(ProcessSandbox[]::new)) {
             sandbox.destroy();
         }
+        starter.shutdownNow();
+        starter.awaitTermination(5, TimeUnit.SECONDS);
         reactor.close();
     }
 }

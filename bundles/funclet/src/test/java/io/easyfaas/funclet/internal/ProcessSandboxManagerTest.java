@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -158,6 +159,37 @@ class ProcessSandboxManagerTest {
         Sandbox sandbox = pending.get(10, TimeUnit.SECONDS);
         assertEquals("py", sandbox.runtime());
         assertTrue(sandbox.isAlive());
+        sandbox.destroy();
+    }
+
+    @Test
+    void aSandboxIsStartedOffTheThreadThatAsksForIt() throws Exception {
+        assumeTrue(Files.isExecutable(PYTHON));
+        ProcessSandboxManager manager = funclet(1000);
+        RuntimeAdapter python = adapter("py");
+        AtomicReference<String> startedOn = new AtomicReference<>();
+        manager.bindRuntimeAdapter(new RuntimeAdapter() {
+            @Override
+            public Set<String> runtimeNames() {
+                return python.runtimeNames();
+            }
+
+            @Override
+            public Path bootstrapDirectory() {
+                return python.bootstrapDirectory();
+            }
+
+            @Override
+            public List<String> command(String runtimeName, Path bootstrapDirectory) {
+                startedOn.set(Thread.currentThread().getName());
+                return python.command(runtimeName, bootstrapDirectory);
+            }
+        });
+
+        Sandbox sandbox = manager.create("py").toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertEquals("easyfaas-sandbox-start", startedOn.get(),
+                "a launch takes milliseconds of system calls: never on an HTTP or the sandbox-channel thread");
         sandbox.destroy();
     }
 
