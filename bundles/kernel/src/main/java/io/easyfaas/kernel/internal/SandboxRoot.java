@@ -17,6 +17,8 @@ import io.easyfaas.api.kernel.MountSpec;
 final class SandboxRoot {
     private static final long ROOT_TMPFS_BYTES = 1 << 20;
     private static final String OLD_ROOT = "/.old-root";
+    private static final int EBUSY = 16;
+    private static final int REMOUNT_ATTEMPTS = 50;
 
     private SandboxRoot() {
     }
@@ -41,7 +43,32 @@ final class SandboxRoot {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Mounts.mount(null, "/", null, Mounts.MS_REMOUNT | Mounts.MS_RDONLY | Mounts.MS_NOSUID | Mounts.MS_NODEV, null);
+        remountReadOnly();
+    }
+
+    /**
+     * Makes the root read-only. The kernel refuses (EBUSY) while anything holds a file of the
+     * root open for writing: a bind target this thread created is one, and the child another
+     * thread is spawning at that moment holds a copy of every descriptor until it closes them
+     * before its exec. That lasts microseconds, so the remount is retried briefly.
+     */
+    private static void remountReadOnly() {
+        for (int attempt = 1;; attempt++) {
+            try {
+                Mounts.mount(null, "/", null, Mounts.MS_REMOUNT | Mounts.MS_RDONLY | Mounts.MS_NOSUID | Mounts.MS_NODEV, null);
+                return;
+            } catch (KernelException e) {
+                if (e.errno() != EBUSY || attempt == REMOUNT_ATTEMPTS) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KernelException("interrupted while making the sandbox's root read-only", e);
+            }
+        }
     }
 
     private static void apply(String root, MountSpec spec) throws IOException {

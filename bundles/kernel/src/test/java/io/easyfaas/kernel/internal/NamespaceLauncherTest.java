@@ -116,6 +116,25 @@ class NamespaceLauncherTest {
     }
 
     @Test
+    void sandboxesLaunchedAtOnceFromSeveralThreadsAllStart() throws Exception {
+        assumeRoot();
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<ExitStatus>> launches = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                Path output = temp.resolve("parallel-" + i + ".log");
+                launches.add(callers.submit(() -> launcher.launch(isolated(List.of("/bin/sleep", "0.2"), output, false))
+                        .exited().toCompletableFuture().get(20, TimeUnit.SECONDS)));
+            }
+            for (java.util.concurrent.Future<ExitStatus> launch : launches) {
+                assertEquals(new ExitStatus(0, false), launch.get(30, TimeUnit.SECONDS));
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
     void hostDirectoryIsAttachedToARunningSandbox() throws Exception {
         assumeRoot();
         Path code = Files.createDirectories(temp.resolve("code"));
