@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import io.easyfaas.api.kernel.Cgroup;
 import io.easyfaas.api.kernel.KernelException;
@@ -20,7 +21,8 @@ abstract class ControlGroup implements Cgroup {
     private static final int RMDIR_ATTEMPTS = 50;
 
     private final String path;
-    private CounterFile memoryPeak;
+    /** The peak-memory file, kept open; empty where the kernel keeps none, null until first read. */
+    private Optional<CounterFile> memoryPeak;
 
     ControlGroup(String path) {
         this.path = path;
@@ -32,7 +34,7 @@ abstract class ControlGroup implements Cgroup {
     /** The cgroup.procs file that tells membership. */
     abstract Path procs();
 
-    /** The file with the group's peak memory use in bytes. */
+    /** The file with the group's peak memory use in bytes; null where the kernel keeps none. */
     abstract Path memoryPeakFile();
 
     @Override
@@ -73,23 +75,24 @@ abstract class ControlGroup implements Cgroup {
         }
     }
 
+    /** 0 where the kernel keeps no peak; whether it does is looked up once, not on every call's REPORT. */
     @Override
     public long memoryPeakBytes() {
-        CounterFile peak;
+        Optional<CounterFile> peak;
         synchronized (this) {
             if (memoryPeak == null) {
-                memoryPeak = new CounterFile(memoryPeakFile());
+                memoryPeak = Optional.ofNullable(memoryPeakFile()).map(CounterFile::new);
             }
             peak = memoryPeak;
         }
-        return peak.read();
+        return peak.map(CounterFile::read).orElse(0L);
     }
 
     @Override
     public void delete() {
         synchronized (this) {
             if (memoryPeak != null) {
-                memoryPeak.close(); // an open file would not keep the group, but it is no use now
+                memoryPeak.ifPresent(CounterFile::close); // an open file would not keep the group, but it is no use now
             }
         }
         if (!Files.isDirectory(procs().getParent())) {

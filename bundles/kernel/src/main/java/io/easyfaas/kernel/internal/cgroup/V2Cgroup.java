@@ -70,15 +70,11 @@ final class V2Cgroup extends ControlGroup {
         }
     }
 
+    /** memory.peak came with Linux 5.19. */
     @Override
     Path memoryPeakFile() {
-        return directory.resolve("memory.peak");
-    }
-
-    /** 0 where the kernel keeps no peak (memory.peak came with Linux 5.19). */
-    @Override
-    public long memoryPeakBytes() {
-        return Files.exists(memoryPeakFile()) ? super.memoryPeakBytes() : 0;
+        Path peak = directory.resolve("memory.peak");
+        return Files.exists(peak) ? peak : null;
     }
 
     @Override
