@@ -11,8 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -65,7 +63,7 @@ final class ProcessSandbox implements Sandbox {
     private final boolean hostNetwork;
     private final BridgeNetwork bridge;
     /** Runs the blocking parts of preparing the sandbox for a function. */
-    private final Executor starter;
+    private final SandboxStarter starter;
     private volatile BridgeNetwork.BridgeLease bridgeLease;
     private final FunctionLogStore logs;
     /** Logs of the calls in flight, by request id. */
@@ -83,7 +81,7 @@ final class ProcessSandbox implements Sandbox {
      */
     ProcessSandbox(String id, String runtime, SandboxDirectories directories, ObjectMapper json,
             Consumer<ProcessSandbox> onGone, SandboxLayout layout, ProcessLauncher launcher, Cgroup cgroup, FunctionLogStore logs,
-            boolean hostNetwork, BridgeNetwork bridge, Executor starter) {
+            boolean hostNetwork, BridgeNetwork bridge, SandboxStarter starter) {
         this.hostNetwork = hostNetwork;
         this.starter = starter;
         this.bridge = bridge;
@@ -238,16 +236,11 @@ final class ProcessSandbox implements Sandbox {
      */
     @Override
     public CompletionStage<InvocationResult> initialize(FunctionConfiguration function, Path codeDirectory) {
-        try {
-            return CompletableFuture.supplyAsync(() -> prepareFor(function, codeDirectory), starter)
-                    .thenCompose(failure -> failure != null ? CompletableFuture.failedFuture(failure) : load(function, codeDirectory));
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE, "The engine is stopping"));
-        }
+        return starter.supply(() -> prepareFor(function, codeDirectory)).thenCompose(prepared -> load(function, codeDirectory));
     }
 
-    /** Gives the sandbox the function's memory limit, code and network; the failure, or null. */
-    private FaasException prepareFor(FunctionConfiguration function, Path codeDirectory) {
+    /** Gives the sandbox the function's memory limit, code and network. */
+    private Void prepareFor(FunctionConfiguration function, Path codeDirectory) {
         try {
             memoryLimitMegabytes = function.memorySize();
             if (cgroup != null) {
@@ -259,9 +252,9 @@ final class ProcessSandbox implements Sandbox {
             connectNetwork(function);
             return null;
         } catch (FaasException e) {
-            return e;
+            throw e;
         } catch (RuntimeException e) {
-            return new FaasException(ErrorCode.SERVICE,
+            throw new FaasException(ErrorCode.SERVICE,
                     "Cannot prepare sandbox " + id + " for " + function.functionName() + ": " + e.getMessage(), e);
         }
     }

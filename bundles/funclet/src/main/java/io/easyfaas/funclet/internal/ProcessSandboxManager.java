@@ -8,10 +8,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -52,8 +49,6 @@ import org.slf4j.LoggerFactory;
 public class ProcessSandboxManager implements SandboxManager {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessSandboxManager.class);
     private static final long MEGABYTE = 1024 * 1024;
-    /** Cold starts of different functions proceed in parallel, one per CPU. */
-    private static final int STARTER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
     @ObjectClassDefinition(name = "EasyFaaS funclet", description = "How sandboxes are started")
     public @interface Config {
@@ -97,8 +92,7 @@ public class ProcessSandboxManager implements SandboxManager {
     private final FunctionLogStore logs;
     private final SandboxDirectories directories;
     private final ChannelReactor reactor;
-    /** Starts sandboxes and prepares them for functions; threads end after a minute idle. */
-    private final ThreadPoolExecutor starter;
+    private final SandboxStarter starter = new SandboxStarter();
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, RuntimeAdapter> adapters = new ConcurrentHashMap<>();
     private final Set<ProcessSandbox> live = ConcurrentHashMap.newKeySet();
@@ -148,12 +142,6 @@ public class ProcessSandboxManager implements SandboxManager {
         reclaimCgroups();
         directories.reclaim();
         reactor = new ChannelReactor("easyfaas-sandbox-channels");
-        starter = new ThreadPoolExecutor(STARTER_THREADS, STARTER_THREADS, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
-            Thread thread = new Thread(task, "easyfaas-sandbox-start");
-            thread.setDaemon(true);
-            return thread;
-        });
-        starter.allowCoreThreadTimeOut(true);
     }
 
     /** Kills and removes the sandboxes an earlier engine process left (after kill -9, say). */
@@ -209,12 +197,7 @@ public class ProcessSandboxManager implements SandboxManager {
         if (adapter != null) {
             // making the cgroup and the root and spawning take several ms of system calls: never
             // on the thread that asked, which may be an HTTP or the sandbox-channel thread
-            try {
-                return CompletableFuture.supplyAsync(() -> start(runtime, network, adapter), starter)
-                        .thenCompose(started -> started);
-            } catch (RejectedExecutionException e) {
-                return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE, "The engine is stopping"));
-            }
+            return starter.supply(() -> start(runtime, network, adapter)).thenCompose(started -> started);
         }
         long leftNanos = deadlineNanos - System.nanoTime();
         if (closed || leftNanos <= 0) {
@@ -261,8 +244,7 @@ public class ProcessSandboxManager implements SandboxManager {
         for (ProcessSandbox sandbox : live.toArray(ProcessSandbox[]::new)) {
             sandbox.destroy();
         }
-        starter.shutdownNow();
-        starter.awaitTermination(5, TimeUnit.SECONDS);
+        starter.close();
         reactor.close();
     }
 }
