@@ -48,11 +48,11 @@ final class SandboxRoot {
 
     /**
      * Makes the root read-only. The kernel refuses (EBUSY) while anything holds a file of the
-     * root open for writing. With launches in parallel this happened once in CI and could not be
-     * reproduced since (200 parallel launches with file binds, four PoolIT runs); the likely holder is the child another thread
-     * was spawning, which keeps a copy of every descriptor (a bind target this thread was just
-     * creating among them) until it closes them before its exec. That lasts microseconds, so
-     * the remount is retried briefly, and only on EBUSY.
+     * root open for writing. With launches in parallel this happened once in CI and did not
+     * come back in 200 parallel launches with file binds nor in four PoolIT runs; the likely
+     * holder is the child another thread was spawning, which keeps a copy of every descriptor
+     * (a bind target this thread was just creating among them) until it closes them before its
+     * exec. That lasts microseconds, so the remount is retried briefly, and only on EBUSY.
      */
     private static void remountReadOnly() {
         for (int attempt = 1;; attempt++) {
