@@ -6,8 +6,10 @@ of io.easyfaas.api.runtime.RuntimeProtocol, one at a time:
     frame = uint32 BE headerLength, uint32 BE payloadLength, UTF-8 JSON header, payload bytes
 
 init imports the handler once; each invoke calls handler(event, context). Started as
-``python3 -I -u bootstrap.py``; imports only modules that are cheap to load, to keep start fast.
-Python 3.7+.
+``python3 -I -S -u bootstrap.py [SITE_DIRECTORY...]``: the engine learned the interpreter's site
+directories once, so ``site`` (and what the host's .pth files and sitecustomize import, several
+ms) is not run on every start. Imports only modules that are cheap to load, for the same reason:
+the C modules _socket and _thread, not socket and threading. Python 3.7+.
 
 What a call writes to sys.stdout / sys.stderr (print, logging, tracebacks, the threads it uses)
 is tagged with its request id and sent to the engine as {"type":"log","id":<request id>} frames
@@ -16,22 +18,27 @@ Output outside calls (module-level code, native writes to fd 1/2) goes to the pr
 stdout/stderr, the sandbox's output file.
 """
 import sys
+import builtins
+import os  # site loads os (with os.path and stat) in plain ``python3``: user code cannot shadow them there
+import _sitebuiltins
 
 _STARTUP_MODULES = frozenset(sys.modules)  # what plain ``python3`` has loaded before user code
 
-import importlib  # noqa: E402 (the imports below are the bootstrap's own; see give_way_to)
-import importlib.machinery  # noqa: E402
+import _socket  # noqa: E402 (the imports below are the bootstrap's own; see give_way_to)
+import _thread  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import re  # noqa: E402
-import socket  # noqa: E402
-import struct  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
 
 _BOOTSTRAP_MODULES = frozenset(sys.modules) - _STARTUP_MODULES
 
-PREFIX = struct.Struct(">II")
+# what site would have done: its directories on the path, exit() and quit() for user code
+sys.path.extend(directory for directory in sys.argv[1:] if directory not in sys.path)
+builtins.exit = _sitebuiltins.Quitter("exit", "Ctrl-D (i.e. EOF)")
+builtins.quit = _sitebuiltins.Quitter("quit", "Ctrl-D (i.e. EOF)")
+
+# importlib.machinery's PathFinder, without importing importlib for it
+PATH_FINDER = sys.modules["_frozen_importlib_external"].PathFinder
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # pairs were joined when the JSON was read
 EMPTY = b""
 
@@ -123,10 +130,10 @@ def to_json(result):
 
 class Connection(object):
     def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
         self.sock.connect(path)
-        self.rfile = self.sock.makefile("rb", buffering=65536)
-        self.send_lock = threading.Lock()  # user threads send log frames too
+        self.rfile = open(self.sock.fileno(), "rb", buffering=65536, closefd=False)
+        self.send_lock = _thread.allocate_lock()  # user threads send log frames too
 
     def read_exactly(self, n):
         if n == 0:
@@ -137,14 +144,14 @@ class Connection(object):
         return data
 
     def receive(self):
-        header_length, payload_length = PREFIX.unpack(self.read_exactly(8))
-        header = json.loads(self.read_exactly(header_length))
-        return header, self.read_exactly(payload_length)
+        prefix = self.read_exactly(8)
+        header = json.loads(self.read_exactly(int.from_bytes(prefix[:4], "big")))
+        return header, self.read_exactly(int.from_bytes(prefix[4:], "big"))
 
     def send(self, header, payload):
         h = json.dumps(header).encode("utf-8")
         with self.send_lock:
-            self.sock.sendall(PREFIX.pack(len(h), len(payload)) + h + payload)
+            self.sock.sendall(len(h).to_bytes(4, "big") + len(payload).to_bytes(4, "big") + h + payload)
 
     def reply(self, request_id, error, payload):
         self.send({"type": "result", "id": request_id, "error": error}, payload)
@@ -158,7 +165,7 @@ class CallLog(object):
     def __init__(self, conn):
         self.conn = conn
         self.request_id = None  # the call running now, None between calls
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
         self.pending = []
         self.pending_id = None
         self.size = 0
@@ -233,11 +240,10 @@ class _CallOutputBytes(object):
 
 
 def give_way_to(directories):
-    """Forgets the bootstrap's own modules (json, socket, struct, ...) that the function's code
+    """Forgets the bootstrap's own modules (json, re, ...) that the function's code
     has a module of the same name for, so that its imports find its own as they would when its
     code runs in plain ``python3``. The bootstrap keeps the module objects it already holds."""
-    finder = importlib.machinery.PathFinder
-    tops = {name.partition(".")[0] for name in _BOOTSTRAP_MODULES} - {"importlib"}
+    tops = {name.partition(".")[0] for name in _BOOTSTRAP_MODULES}
     # one listing per directory: asking the finder about every module stats the directory each time
     present = set()
     for directory in directories:
@@ -245,7 +251,7 @@ def give_way_to(directories):
             present.update(entry.partition(".")[0] for entry in os.listdir(directory))
         except OSError:
             pass
-    shadowed = {top for top in tops & present if finder.find_spec(top, directories) is not None}
+    shadowed = {top for top in tops & present if PATH_FINDER.find_spec(top, directories) is not None}
     for name in _BOOTSTRAP_MODULES:
         if name.partition(".")[0] in shadowed:
             sys.modules.pop(name, None)
@@ -277,7 +283,8 @@ def load(header, function):
                              "Bad handler '%s': expected path/to/module.function" % spec, [])
     module_name = module_path.replace("/", ".").strip(".")
     try:
-        module = importlib.import_module(module_name)
+        __import__(module_name)
+        module = sys.modules[module_name]
     except SyntaxError as e:
         return error_payload("Runtime.UserCodeSyntaxError",
                              "Syntax error in module '%s': %s" % (module_name, e), _syntax_trace(e))

@@ -1,16 +1,22 @@
 package io.easyfaas.runtime.python3.internal;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import org.osgi.framework.BundleContext;
@@ -53,6 +59,10 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(Python3RuntimeAdapter.class);
     private static final Pattern VERSIONED = Pattern.compile("python3\\.\\d+");
     private static final byte[] ELF_MAGIC = {0x7f, 'E', 'L', 'F'};
+    private static final long SITE_PROBE_SECONDS = 10;
+
+    /** Each interpreter's sys.path as {@code site} makes it; empty where that could not be learned. */
+    private final Map<Path, Optional<List<String>>> siteDirectories = new HashMap<>();
 
     /**
      * Throws when there is no interpreter or the bootstrap cannot be unpacked: activation then
@@ -62,6 +72,9 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
     @Activate
     public Python3RuntimeAdapter(Config config, BundleContext context) throws IOException {
         super(context, runtimes(interpreter(config.interpreter(), DEFAULT_INTERPRETERS), config.interpreter_directory()));
+        for (Path interpreter : interpreters().values()) {
+            siteDirectories.put(interpreter, siteDirectories(interpreter));
+        }
         LOG.info("Python runtimes {} served by {}", runtimeNames(), interpreters());
     }
 
@@ -104,17 +117,54 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
         }
     }
 
+    /**
+     * The interpreter's {@code sys.path} once {@code site} has run in isolated mode: the standard
+     * library and the system's package directories, with those the host's .pth files add. Empty
+     * if the interpreter could not tell within {@value #SITE_PROBE_SECONDS} seconds.
+     */
+    static Optional<List<String>> siteDirectories(Path interpreter) {
+        try {
+            ProcessBuilder builder = new ProcessBuilder(interpreter.toString(), "-I", "-c",
+                    "import sys; sys.stdout.write('\\0'.join(sys.path))")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            builder.environment().clear(); // as sandboxes start
+            Process probe = builder.start();
+            byte[] out = probe.getInputStream().readAllBytes();
+            if (!probe.waitFor(SITE_PROBE_SECONDS, TimeUnit.SECONDS) || probe.exitValue() != 0) {
+                probe.destroyForcibly();
+                LOG.warn("{} did not tell its site directories; its sandboxes run site at every start", interpreter);
+                return Optional.empty();
+            }
+            return Optional.of(List.of(new String(out, StandardCharsets.UTF_8).split("\0")));
+        } catch (IOException e) {
+            LOG.warn("Cannot ask {} for its site directories ({}); its sandboxes run site at every start", interpreter, e.getMessage());
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
     @Override
     protected List<String> commandLine(Path interpreter, Path bootstrapDirectory) {
-        return command(interpreter, bootstrapDirectory);
+        return command(interpreter, siteDirectories.get(interpreter), bootstrapDirectory);
     }
 
     /**
      * The command line for {@code interpreter} and a bootstrap directory as the process sees it:
      * isolated ({@code -I}: no PYTHON* variables, user site or script directory on the path) and
-     * unbuffered ({@code -u}) so that output reaches the log as it is written.
+     * unbuffered ({@code -u}) so that output reaches the log as it is written. Given the
+     * interpreter's site directories, it skips {@code site} ({@code -S}) and the bootstrap puts
+     * them on the path itself: running site, with the host's .pth files and sitecustomize, costs
+     * every start several milliseconds.
      */
-    static List<String> command(Path interpreter, Path bootstrapDirectory) {
-        return List.of(interpreter.toString(), "-I", "-u", bootstrapDirectory.resolve("bootstrap.py").toString());
+    static List<String> command(Path interpreter, Optional<List<String>> siteDirectories, Path bootstrapDirectory) {
+        List<String> command = new ArrayList<>(List.of(interpreter.toString(), "-I"));
+        siteDirectories.ifPresent(directories -> command.add("-S"));
+        command.add("-u");
+        command.add(bootstrapDirectory.resolve("bootstrap.py").toString());
+        siteDirectories.ifPresent(command::addAll);
+        return List.copyOf(command);
     }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
+import io.easyfaas.api.runtime.BootstrapFiles;
 import io.easyfaas.api.runtime.testing.BootstrapTestBase;
 import io.easyfaas.api.runtime.testing.Json;
 import io.easyfaas.api.runtime.testing.RuntimeHarness;
@@ -30,7 +31,7 @@ class Python3BootstrapTest extends BootstrapTestBase {
 
     @Override
     protected List<String> command(Path interpreter) {
-        return Python3RuntimeAdapter.command(interpreter, BOOTSTRAP);
+        return Python3RuntimeAdapter.command(interpreter, Python3RuntimeAdapter.siteDirectories(interpreter), BOOTSTRAP);
     }
 
     /** Python reports where an import failed. */
@@ -314,6 +315,20 @@ class Python3BootstrapTest extends BootstrapTestBase {
         initOk("index.handler");
         assertEquals(List.of("my json", "my socket", "my struct", 1L), invokeOk("a", "{\"x\":1}"),
                 "the user's modules are imported and the bootstrap still speaks JSON");
+    }
+
+    /** The bootstrap skips site at start; the function must not notice. */
+    @Test
+    void theFunctionSeesThePathAndBuiltinsOfPlainIsolatedPython() throws Exception {
+        Path interpreter = BootstrapFiles.firstExecutable(interpreters()).orElseThrow();
+        Process plain = new ProcessBuilder(interpreter.toString(), "-I", "-c", "import sys, json; print(json.dumps(sys.path))").start();
+        Object plainPath = Json.parse(new String(plain.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertEquals(0, plain.waitFor());
+        write("index.py", "import sys\n\ndef handler(event, context):\n"
+                + "    return {'path': sys.path[1:], 'exit': type(exit).__name__, 'quit': type(quit).__name__}\n");
+        initOk("index.handler");
+        assertEquals(Map.of("path", plainPath, "exit", "Quitter", "quit", "Quitter"), invokeOk("a", "{}"),
+                "after the code directory, the path of python3 -I, site directories included");
     }
 
     @Test

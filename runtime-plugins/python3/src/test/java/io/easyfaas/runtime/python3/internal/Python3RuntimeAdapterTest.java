@@ -63,8 +63,9 @@ class Python3RuntimeAdapterTest {
                 Files.readString(dir.resolve("bootstrap.py")));
         List<String> command = adapter.command("python3", dir);
         assertTrue(command.get(0).startsWith("/usr/") && command.get(0).endsWith("/python3"), command::toString);
-        assertEquals(dir.resolve("bootstrap.py").toString(), command.get(command.size() - 1));
-        assertEquals(List.of("-I", "-u"), command.subList(1, 3));
+        assertEquals(List.of("-I", "-S", "-u", dir.resolve("bootstrap.py").toString()), command.subList(1, 5),
+                "site is skipped: the bootstrap is given its directories");
+        assertTrue(command.subList(5, command.size()).stream().anyMatch(d -> d.endsWith("-packages")), command::toString);
         assertThrows(IllegalArgumentException.class, () -> adapter.command("nodejs20", dir));
         try (RuntimeHarness runtime = RuntimeHarness.start(command)) {
             assertEquals("hello", runtime.hello().type());
