@@ -52,6 +52,7 @@ const currentCall = new AsyncLocalStorage(); // the request id of the call the c
 const socket = net.createConnection({ path: socketPath });
 socket.on('connect', function () {
   send({ type: 'hello', runtime: 'nodejs', pid: process.pid, version: process.version }, EMPTY);
+  warmUp();
 });
 socket.on('error', function (err) {
   process.stderr.write('easyfaas bootstrap: socket error: ' + (err && err.stack || err) + '\n');
@@ -126,9 +127,30 @@ const pendingLogs = new Map(); // request id -> Buffer[] not yet sent
 let pendingLogBytes = 0;
 let logFlushScheduled = false;
 
-function captureOutput(stream) {
-  const untagged = stream.write.bind(stream);
-  stream.write = function (chunk, encoding, done) {
+// process.stdout and process.stderr are made on first use, which costs about 0.6 ms: each is
+// wrapped when it is made, so a start that writes nothing does not pay for them.
+// Returns a function writing to the stream untagged.
+function captureOutput(name) {
+  const made = Object.getOwnPropertyDescriptor(process, name);
+  let stream = null;
+  let untagged = null;
+  function get() {
+    if (stream === null) {
+      stream = made.get.call(process);
+      untagged = stream.write.bind(stream);
+      stream.write = taggedWrite(untagged);
+    }
+    return stream;
+  }
+  Object.defineProperty(process, name, { configurable: true, enumerable: made.enumerable, get: get });
+  return function (text) {
+    get();
+    untagged(text);
+  };
+}
+
+function taggedWrite(untagged) {
+  return function (chunk, encoding, done) {
     const id = currentCall.getStore();
     if (id === undefined) return untagged(chunk, encoding, done);
     const bytes = typeof chunk === 'string'
@@ -140,9 +162,8 @@ function captureOutput(stream) {
     return true;
   };
 }
-const writeDiagnostic = process.stderr.write.bind(process.stderr); // the bootstrap's own, untagged
-captureOutput(process.stdout);
-captureOutput(process.stderr);
+captureOutput('stdout');
+const writeDiagnostic = captureOutput('stderr'); // the bootstrap's own output, untagged
 process.on('exit', flushLogs); // process.exit() in a handler: still deliver what it logged
 
 function addLog(id, bytes) {
@@ -471,10 +492,12 @@ process.on('unhandledRejection', function (reason) { stray('unhandled rejection'
 
 // ---- warm-up --------------------------------------------------------------------------------
 
-// Done before the hello, so a stem cell has done it before it is given a function: what the
-// first init and the first invoke would otherwise pay for on the request path (about 2 ms):
+// Done right after the hello, so a stem cell has done it before it is given a function: what the
+// first init and the first invoke would otherwise pay for on the request path (about 1 ms):
 // the module system's search paths, the first stat, and the first AsyncLocalStorage.run, which
 // turns on Node's async hooks, with a promise settling inside it as an async handler's does.
+// Not before the hello: a sandbox started for a waiting call then overlaps it with the engine's
+// turnaround between hello and init instead of delaying both.
 function warmUp() {
   initModulePaths();
   resolveModule(path.join(__dirname, 'index'));
@@ -482,4 +505,3 @@ function warmUp() {
     return Promise.resolve(JSON.parse(JSON.stringify({ warm: true }))).then(function (value) { return value; });
   });
 }
-warmUp();
