@@ -6,10 +6,11 @@ of io.easyfaas.api.runtime.RuntimeProtocol, one at a time:
     frame = uint32 BE headerLength, uint32 BE payloadLength, UTF-8 JSON header, payload bytes
 
 init imports the handler once; each invoke calls handler(event, context). Started as
-``python3 -I -S -u bootstrap.py [SITE_DIRECTORY...]``: the engine learned the interpreter's site
-directories once, so ``site`` (and what the host's .pth files and sitecustomize import, several
-ms) is not run on every start. Imports only modules that are cheap to load, for the same reason:
-the C modules _socket and _thread, not socket and threading. Python 3.7+.
+``python3 -I -S -u bootstrap.<cache tag>.pyc SYS_PATH...``: the adapter had the interpreter
+compile this file and tell its sys.path once, so no start compiles it (5 ms) or runs ``site``
+(several ms with the host's .pth files and sitecustomize). Without them, as
+``python3 -I -u bootstrap.py``. Imports only modules that are cheap to load, for the same
+reason: the C modules _socket and _thread, not socket and threading. Python 3.7+.
 
 What a call writes to sys.stdout / sys.stderr (print, logging, tracebacks, the threads it uses)
 is tagged with its request id and sent to the engine as {"type":"log","id":<request id>} frames
@@ -32,15 +33,16 @@ import time  # noqa: E402
 
 _BOOTSTRAP_MODULES = frozenset(sys.modules) - _STARTUP_MODULES
 
-# what site would have done: its directories on the path, exit() and quit() for user code
-sys.path.extend(directory for directory in sys.argv[1:] if directory not in sys.path)
-builtins.exit = _sitebuiltins.Quitter("exit", "Ctrl-D (i.e. EOF)")
-builtins.quit = _sitebuiltins.Quitter("quit", "Ctrl-D (i.e. EOF)")
+if sys.flags.no_site and len(sys.argv) > 1:  # what site would have done: its path, exit() and quit()
+    sys.path[:] = sys.argv[1:]
+    builtins.exit = _sitebuiltins.Quitter("exit", "Ctrl-D (i.e. EOF)")
+    builtins.quit = _sitebuiltins.Quitter("quit", "Ctrl-D (i.e. EOF)")
 
 # importlib.machinery's PathFinder, without importing importlib for it
 PATH_FINDER = sys.modules["_frozen_importlib_external"].PathFinder
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # pairs were joined when the JSON was read
 EMPTY = b""
+BOOTSTRAP_FILE = sys._getframe().f_code.co_filename  # this file as tracebacks name it, compiled or not
 
 
 class LambdaContext(object):
@@ -306,7 +308,7 @@ def load(header, function):
 def _user_trace(e):
     # import machinery frames (<frozen importlib._bootstrap>) say nothing to the user
     return [line for line in format_tb(e.__traceback__)
-            if "<frozen importlib" not in line and __file__ not in line]
+            if "<frozen importlib" not in line and BOOTSTRAP_FILE not in line]
 
 
 def _syntax_trace(e):

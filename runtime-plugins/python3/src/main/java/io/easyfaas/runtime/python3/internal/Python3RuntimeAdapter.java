@@ -59,10 +59,10 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(Python3RuntimeAdapter.class);
     private static final Pattern VERSIONED = Pattern.compile("python3\\.\\d+");
     private static final byte[] ELF_MAGIC = {0x7f, 'E', 'L', 'F'};
-    private static final long SITE_PROBE_SECONDS = 10;
+    private static final long PREPARE_SECONDS = 10;
 
-    /** Each interpreter's sys.path as {@code site} makes it; empty where that could not be learned. */
-    private final Map<Path, Optional<List<String>>> siteDirectories = new HashMap<>();
+    /** What each interpreter prepared for its sandboxes; empty where it could not. */
+    private final Map<Path, Optional<Prepared>> prepared = new HashMap<>();
 
     /**
      * Throws when there is no interpreter or the bootstrap cannot be unpacked: activation then
@@ -73,7 +73,7 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
     public Python3RuntimeAdapter(Config config, BundleContext context) throws IOException {
         super(context, runtimes(interpreter(config.interpreter(), DEFAULT_INTERPRETERS), config.interpreter_directory()));
         for (Path interpreter : interpreters().values()) {
-            siteDirectories.put(interpreter, siteDirectories(interpreter));
+            prepared.put(interpreter, prepare(interpreter, bootstrapDirectory()));
         }
         LOG.info("Python runtimes {} served by {}", runtimeNames(), interpreters());
     }
@@ -118,27 +118,44 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
     }
 
     /**
-     * The interpreter's {@code sys.path} once {@code site} has run in isolated mode: the standard
-     * library and the system's package directories, with those the host's .pth files add. Empty
-     * if the interpreter could not tell within {@value #SITE_PROBE_SECONDS} seconds.
+     * What an interpreter tells once, at activation, so that its sandboxes start faster: its
+     * {@code sys.path} once {@code site} has run in isolated mode (the standard library and the
+     * system's package directories, with those the host's .pth files add), and the bootstrap
+     * compiled by it into {@code bootstrapFile} of the bootstrap directory.
      */
-    static Optional<List<String>> siteDirectories(Path interpreter) {
+    record Prepared(List<String> sysPath, String bootstrapFile) {
+    }
+
+    /** Run by each interpreter: compiles the bootstrap next to it, names the file, then writes sys.path. */
+    private static final String PREPARE = String.join("\n",
+            "import os, py_compile, sys",
+            "name = 'bootstrap.%s.pyc' % sys.implementation.cache_tag",
+            "py_compile.compile(os.path.join(sys.argv[1], 'bootstrap.py'), os.path.join(sys.argv[1], name), doraise=True)",
+            "sys.stdout.write('\\0'.join([name] + sys.path))");
+
+    /**
+     * Has {@code interpreter} compile the bootstrap in {@code bootstrapDirectory} (a host
+     * directory the adapter owns) and tell its {@code sys.path}; empty if it could not within
+     * {@value #PREPARE_SECONDS} seconds, and its sandboxes then start as plain {@code python3 -I}.
+     */
+    static Optional<Prepared> prepare(Path interpreter, Path bootstrapDirectory) {
         try {
-            ProcessBuilder builder = new ProcessBuilder(interpreter.toString(), "-I", "-c",
-                    "import sys; sys.stdout.write('\\0'.join(sys.path))")
+            ProcessBuilder builder = new ProcessBuilder(interpreter.toString(), "-I", "-c", PREPARE, bootstrapDirectory.toString())
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             builder.environment().clear(); // as sandboxes start
             Process probe = builder.start();
             byte[] out = probe.getInputStream().readAllBytes();
-            if (!probe.waitFor(SITE_PROBE_SECONDS, TimeUnit.SECONDS) || probe.exitValue() != 0) {
+            if (!probe.waitFor(PREPARE_SECONDS, TimeUnit.SECONDS) || probe.exitValue() != 0) {
                 probe.destroyForcibly();
-                LOG.warn("{} did not tell its site directories; its sandboxes run site at every start", interpreter);
+                LOG.warn("{} could not compile the bootstrap or tell its sys.path; its sandboxes compile it and run site at every start",
+                        interpreter);
                 return Optional.empty();
             }
-            return Optional.of(List.of(new String(out, StandardCharsets.UTF_8).split("\0")));
+            List<String> told = List.of(new String(out, StandardCharsets.UTF_8).split("\0"));
+            return Optional.of(new Prepared(told.subList(1, told.size()), told.get(0)));
         } catch (IOException e) {
-            LOG.warn("Cannot ask {} for its site directories ({}); its sandboxes run site at every start", interpreter, e.getMessage());
+            LOG.warn("Cannot run {} ({}); its sandboxes compile the bootstrap and run site at every start", interpreter, e.getMessage());
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -148,23 +165,24 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
 
     @Override
     protected List<String> commandLine(Path interpreter, Path bootstrapDirectory) {
-        return command(interpreter, siteDirectories.get(interpreter), bootstrapDirectory);
+        return command(interpreter, prepared.get(interpreter), bootstrapDirectory);
     }
 
     /**
      * The command line for {@code interpreter} and a bootstrap directory as the process sees it:
      * isolated ({@code -I}: no PYTHON* variables, user site or script directory on the path) and
-     * unbuffered ({@code -u}) so that output reaches the log as it is written. Given the
-     * interpreter's site directories, it skips {@code site} ({@code -S}) and the bootstrap puts
-     * them on the path itself: running site, with the host's .pth files and sitecustomize, costs
-     * every start several milliseconds.
+     * unbuffered ({@code -u}) so that output reaches the log as it is written. Prepared, it runs
+     * the compiled bootstrap (Python compiles a script given as source at every start: 5 ms for
+     * this one) and skips {@code site} ({@code -S}; with the host's .pth files and sitecustomize
+     * it costs every start several milliseconds), giving the bootstrap the path to set instead.
      */
-    static List<String> command(Path interpreter, Optional<List<String>> siteDirectories, Path bootstrapDirectory) {
-        List<String> command = new ArrayList<>(List.of(interpreter.toString(), "-I"));
-        siteDirectories.ifPresent(directories -> command.add("-S"));
-        command.add("-u");
-        command.add(bootstrapDirectory.resolve("bootstrap.py").toString());
-        siteDirectories.ifPresent(command::addAll);
+    static List<String> command(Path interpreter, Optional<Prepared> prepared, Path bootstrapDirectory) {
+        if (prepared.isEmpty()) {
+            return List.of(interpreter.toString(), "-I", "-u", bootstrapDirectory.resolve("bootstrap.py").toString());
+        }
+        List<String> command = new ArrayList<>(List.of(interpreter.toString(), "-I", "-S", "-u",
+                bootstrapDirectory.resolve(prepared.get().bootstrapFile()).toString()));
+        command.addAll(prepared.get().sysPath());
         return List.copyOf(command);
     }
 }

@@ -6,14 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.easyfaas.api.runtime.BootstrapFiles;
 import io.easyfaas.api.runtime.testing.BootstrapTestBase;
@@ -29,9 +34,33 @@ class Python3BootstrapTest extends BootstrapTestBase {
         return Python3RuntimeAdapter.DEFAULT_INTERPRETERS;
     }
 
+    /** The adapter's data area: where the interpreter compiles its copy of the bootstrap. */
+    @TempDir
+    static Path adapterData;
+
+    /** Started as the adapter starts it: compiled, with the path the interpreter told. */
     @Override
     protected List<String> command(Path interpreter) {
-        return Python3RuntimeAdapter.command(interpreter, Python3RuntimeAdapter.siteDirectories(interpreter), BOOTSTRAP);
+        try {
+            Files.copy(BOOTSTRAP.resolve("bootstrap.py"), adapterData.resolve("bootstrap.py"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Optional<Python3RuntimeAdapter.Prepared> prepared = Python3RuntimeAdapter.prepare(interpreter, adapterData);
+        assertTrue(prepared.isPresent(), "the interpreter compiles the bootstrap and tells its path");
+        return Python3RuntimeAdapter.command(interpreter, prepared, adapterData);
+    }
+
+    /** Where an interpreter could not prepare: the bootstrap's source, with site. */
+    @Test
+    void servesUnpreparedToo() throws IOException {
+        Path interpreter = BootstrapFiles.firstExecutable(interpreters()).orElseThrow();
+        write("index.py", "import sys\n\ndef handler(event, context):\n    return [event['x'], 'site' in sys.modules]\n");
+        try (RuntimeHarness plain = RuntimeHarness.start(Python3RuntimeAdapter.command(interpreter, Optional.empty(), BOOTSTRAP))) {
+            assertEquals("hello", plain.hello().type());
+            assertFalse(plain.init("index.handler", code).error());
+            assertEquals(List.of(1L, true), plain.invoke("a", "{\"x\":1}").payloadJson());
+        }
     }
 
     /** Python reports where an import failed. */

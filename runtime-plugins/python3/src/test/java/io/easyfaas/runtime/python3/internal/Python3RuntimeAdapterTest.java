@@ -63,8 +63,10 @@ class Python3RuntimeAdapterTest {
                 Files.readString(dir.resolve("bootstrap.py")));
         List<String> command = adapter.command("python3", dir);
         assertTrue(command.get(0).startsWith("/usr/") && command.get(0).endsWith("/python3"), command::toString);
-        assertEquals(List.of("-I", "-S", "-u", dir.resolve("bootstrap.py").toString()), command.subList(1, 5),
-                "site is skipped: the bootstrap is given its directories");
+        assertEquals(List.of("-I", "-S", "-u"), command.subList(1, 4), "site is skipped: the bootstrap is given the path");
+        Path compiled = Path.of(command.get(4));
+        assertTrue(compiled.startsWith(dir) && compiled.getFileName().toString().matches("bootstrap\\.cpython-3\\d+\\.pyc")
+                && Files.isRegularFile(compiled), "the interpreter compiled the bootstrap: " + command);
         assertTrue(command.subList(5, command.size()).stream().anyMatch(d -> d.endsWith("-packages")), command::toString);
         assertThrows(IllegalArgumentException.class, () -> adapter.command("nodejs20", dir));
         try (RuntimeHarness runtime = RuntimeHarness.start(command)) {
