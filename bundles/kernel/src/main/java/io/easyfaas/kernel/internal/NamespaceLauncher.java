@@ -40,6 +40,9 @@ import org.osgi.service.component.annotations.Deactivate;
  * it, then gives up its user (keeping root only as its effective id) and spawns the child,
  * which inherits all of it and drops the effective root too. The thread then mounts the
  * child's /proc and ends, so the JVM never keeps a thread with a changed root or identity.
+ * Each launch's thread is prepared during the launch before: it makes its namespaces and
+ * stages the entries of the root that the last two launches began with (the host's system
+ * directories, mostly), so that a launch builds only the entries of its own sandbox.
  */
 @Component(service = ProcessLauncher.class)
 public class NamespaceLauncher implements ProcessLauncher {
@@ -58,11 +61,14 @@ public class NamespaceLauncher implements ProcessLauncher {
     private static final int O_CREAT = 0x40;
     private static final int O_APPEND = 0x400;
     private static final int SIGKILL = 9;
+    private static final int ENOENT = 2;
     private static final int EINVAL = 22;
 
     private final ProcessReaper reaper = new ProcessReaper();
     /** The next launch's thread, prepared ahead; replaced after every launch. */
     private final AtomicReference<PreparedThread> spare = new AtomicReference<>();
+    /** The root entries of the last isolated launch, and those it began with that the one before had too. */
+    private final AtomicReference<LearnedMounts> learned = new AtomicReference<>(new LearnedMounts(List.of(), List.of()));
     private volatile boolean stopped;
     private final Path staging;
     private final int lastCapability;
@@ -175,6 +181,8 @@ public class NamespaceLauncher implements ProcessLauncher {
      * privileges ahead of the call, and starts the next such thread for the launch after.
      */
     private ProcessReaper.Child launchOnPreparedThread(LaunchSpec spec) {
+        List<MountSpec> mounts = spec.isolation().mounts();
+        learned.updateAndGet(last -> new LearnedMounts(mounts, commonPrefix(last.latest(), mounts)));
         boolean hostNetwork = spec.isolation().hostNetwork();
         PreparedThread thread = spare.getAndSet(null);
         if (thread != null && thread.hostNetwork != hostNetwork) {
@@ -196,10 +204,22 @@ public class NamespaceLauncher implements ProcessLauncher {
         }
     }
 
+    private record LearnedMounts(List<MountSpec> latest, List<MountSpec> shared) {
+    }
+
+    private static List<MountSpec> commonPrefix(List<MountSpec> a, List<MountSpec> b) {
+        int length = 0;
+        while (length < a.size() && length < b.size() && a.get(length).equals(b.get(length))) {
+            length++;
+        }
+        return List.copyOf(a.subList(0, length));
+    }
+
     /**
-     * A thread that makes a sandbox's namespaces, brings its loopback up and gives up
-     * capabilities it will not need as soon as it starts, then waits for the sandbox to launch,
-     * launches it and ends: its namespaces, root and credentials are changed for good.
+     * A thread that makes a sandbox's namespaces, brings its loopback up, gives up capabilities
+     * it will not need and stages the shared part of the root as soon as it starts, then waits
+     * for the sandbox to launch, launches it and ends: its namespaces, root and credentials are
+     * changed for good.
      */
     private final class PreparedThread {
         private final boolean hostNetwork;
@@ -216,9 +236,10 @@ public class NamespaceLauncher implements ProcessLauncher {
         private void run() {
             try {
                 prepare(hostNetwork);
+                List<MountSpec> staged = SandboxRoot.stage(staging, learned.get().shared());
                 LaunchSpec spec = work.join();
                 if (spec != null) {
-                    result.complete(spawnIsolated(spec));
+                    result.complete(spawnIsolated(spec, staged));
                 }
             } catch (Throwable e) {
                 result.completeExceptionally(e);
@@ -254,12 +275,12 @@ public class NamespaceLauncher implements ProcessLauncher {
     }
 
     /** On a prepared thread: the sandbox's root, host name and user, then the process itself. */
-    private ProcessReaper.Child spawnIsolated(LaunchSpec spec) {
+    private ProcessReaper.Child spawnIsolated(LaunchSpec spec, List<MountSpec> staged) {
         Isolation isolation = spec.isolation();
         int[] descriptors = openStdio(spec);
         int hostProc = (int) Calls.check("open /proc", () -> Calls.LIBC.open("/proc", Mounts.O_PATH | Mounts.O_CLOEXEC, 0));
         try {
-            SandboxRoot.enter(staging, isolation.mounts());
+            SandboxRoot.enter(staging, staged, isolation.mounts());
             byte[] hostname = isolation.hostname().getBytes(java.nio.charset.StandardCharsets.UTF_8);
             Calls.check("sethostname", () -> Calls.LIBC.sethostname(isolation.hostname(), hostname.length));
             dropUser(isolation.uid(), isolation.gid());
@@ -285,13 +306,14 @@ public class NamespaceLauncher implements ProcessLauncher {
 
     /**
      * A kernel older than 6.15 has no {@code pidns} option for proc: the sandbox then gets no
-     * /proc at all, which hides more, rather than one showing the host's processes.
+     * /proc at all, which hides more, rather than one showing the host's processes. A child
+     * that has exited already has no namespace left to show (ENOENT); its exit status says why.
      */
     private static void mountProc(int hostProc, int pid, String target) {
         try {
             Mounts.procOf(hostProc, pid, target);
         } catch (KernelException e) {
-            if (e.errno() != EINVAL) {
+            if (e.errno() != EINVAL && e.errno() != ENOENT) {
                 throw e;
             }
         }

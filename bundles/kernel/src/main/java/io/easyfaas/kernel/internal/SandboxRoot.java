@@ -12,7 +12,8 @@ import io.easyfaas.api.kernel.MountSpec;
 /**
  * Builds a sandbox's root file system in the calling thread's (new, private) mount namespace:
  * a small tmpfs on the staging directory, the entries of the spec on it, then pivot_root into
- * it, the host's tree detached and the root made read-only.
+ * it, the host's tree detached and the root made read-only. The entries every sandbox shares
+ * can be staged ahead, on a launch thread still waiting for its spec.
  */
 final class SandboxRoot {
     private static final long ROOT_TMPFS_BYTES = 1 << 20;
@@ -23,12 +24,39 @@ final class SandboxRoot {
     private SandboxRoot() {
     }
 
-    static void enter(Path staging, List<MountSpec> mounts) {
-        String root = staging.toString();
+    /**
+     * Mounts the root's tmpfs on {@code staging} and applies {@code shared} to it, ahead of a
+     * launch; returns what was staged. A failure leaves nothing staged: the launch builds all.
+     */
+    static List<MountSpec> stage(Path staging, List<MountSpec> shared) {
         Mounts.mount(null, "/", null, Mounts.MS_REC | Mounts.MS_PRIVATE, null);
+        String root = staging.toString();
         Mounts.tmpfs(root, ROOT_TMPFS_BYTES, "0755");
         try {
-            for (MountSpec spec : mounts) {
+            for (MountSpec spec : shared) {
+                apply(root, spec);
+            }
+            return shared;
+        } catch (IOException | KernelException e) {
+            Calls.check("umount " + root, () -> Calls.LIBC.umount2(root, Mounts.MNT_DETACH));
+            Mounts.tmpfs(root, ROOT_TMPFS_BYTES, "0755");
+            return List.of();
+        }
+    }
+
+    /**
+     * Builds the root of {@code mounts} on what {@link #stage} made, and enters it. If the
+     * launch does not begin with the staged entries, the root is built again from nothing.
+     */
+    static void enter(Path staging, List<MountSpec> staged, List<MountSpec> mounts) {
+        String root = staging.toString();
+        boolean fits = mounts.size() >= staged.size() && mounts.subList(0, staged.size()).equals(staged);
+        if (!fits) {
+            Calls.check("umount " + root, () -> Calls.LIBC.umount2(root, Mounts.MNT_DETACH));
+            Mounts.tmpfs(root, ROOT_TMPFS_BYTES, "0755");
+        }
+        try {
+            for (MountSpec spec : mounts.subList(fits ? staged.size() : 0, mounts.size())) {
                 apply(root, spec);
             }
             Files.createDirectories(Path.of(root + OLD_ROOT));

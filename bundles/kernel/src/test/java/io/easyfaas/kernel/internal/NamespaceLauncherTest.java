@@ -174,7 +174,31 @@ class NamespaceLauncherTest {
         }
     }
 
-    private LaunchSpec isolated(List<String> command, Path output, boolean hostNetwork) {
+    /** The launcher stages the entries launches began with: one that begins otherwise still gets its own. */
+    @Test
+    void everySandboxSeesItsOwnEntriesWhateverTheLaunchesBefore() throws Exception {
+        assumeRoot();
+        Path first = Files.createDirectories(temp.resolve("first"));
+        Files.writeString(first.resolve("first.txt"), "1");
+        Path second = Files.createDirectories(temp.resolve("second"));
+        Files.writeString(second.resolve("second.txt"), "2");
+        for (int i = 0; i < 3; i++) {
+            assertEquals("first.txt\n", listing(MountSpec.bind(first, "/data", true), "first-" + i));
+        }
+        assertEquals("second.txt\n", listing(MountSpec.bind(second, "/data", true), "second"));
+        assertEquals("second.txt\n", listing(MountSpec.bind(second, "/data", true), "second-again"));
+        assertEquals("first.txt\n", listing(MountSpec.bind(first, "/data", true), "first-again"));
+    }
+
+    /** What a sandbox with {@code extra} at the end of its root lists in /data. */
+    private String listing(MountSpec extra, String name) throws Exception {
+        Path output = temp.resolve(name + ".log");
+        LaunchedProcess process = launcher.launch(isolated(List.of("/bin/ls", "/data"), output, false, extra));
+        assertEquals(new ExitStatus(0, false), process.exited().toCompletableFuture().get(20, TimeUnit.SECONDS), name);
+        return Files.readString(output);
+    }
+
+    private LaunchSpec isolated(List<String> command, Path output, boolean hostNetwork, MountSpec... extra) {
         List<MountSpec> mounts = new ArrayList<>();
         mounts.add(MountSpec.bind(Path.of("/usr"), "/usr", true));
         for (String link : List.of("bin", "lib", "lib64", "sbin")) {
@@ -193,6 +217,7 @@ class NamespaceLauncherTest {
         mounts.add(MountSpec.proc("/proc"));
         mounts.add(MountSpec.tmpfs("/tmp", 16 << 20));
         mounts.add(MountSpec.mountPoint("/var/task"));
+        mounts.addAll(List.of(extra));
         return new LaunchSpec(command, Map.of("PATH", "/usr/bin:/bin"), "/tmp", output, null,
                 new Isolation("sandbox-test", NOBODY, NOBODY, mounts, hostNetwork));
     }
