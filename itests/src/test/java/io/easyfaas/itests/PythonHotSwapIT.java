@@ -54,12 +54,13 @@ public class PythonHotSwapIT extends DeployFolderEngine {
 
     /**
      * A function that reports which bootstrap its sandbox started with: the marker lines of the
-     * file the interpreter runs, read once when the module loads.
+     * bootstrap source in the directory of the file the interpreter runs (that source compiled,
+     * or the source itself), read once when the module loads.
      */
     private static String probe(int revision) {
-        return "import sys\n"
+        return "import os, sys\n"
                 + "try:\n"
-                + "    with open(sys.argv[0]) as f:\n"
+                + "    with open(os.path.join(os.path.dirname(sys.argv[0]), 'bootstrap.py')) as f:\n"
                 + "        MARKS = [l.strip() for l in f if l.startswith('# easyfaas-it revision')]\n"
                 + "except OSError as e:\n"
                 + "    MARKS = ['unreadable: %s' % e]\n"
