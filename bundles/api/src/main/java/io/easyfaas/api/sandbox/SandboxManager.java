@@ -1,9 +1,12 @@
 package io.easyfaas.api.sandbox;
 
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 import org.osgi.annotation.versioning.ProviderType;
+
+import io.easyfaas.api.function.FunctionConfiguration;
 
 /** The funclet: makes sandboxes for the runtimes that installed plugins serve. */
 @ProviderType
@@ -16,13 +19,17 @@ public interface SandboxManager {
     CompletionStage<Sandbox> create(String runtime);
 
     /**
-     * Starts a sandbox of {@code runtime} for a function of network mode {@code network} (see
-     * {@link io.easyfaas.api.function.FunctionDefinition#NETWORK_MODES}): {@code host} shares
-     * the host's network namespace, so such a sandbox is made for its function and is never a
-     * stem cell; the other modes start like stem cells and are connected at
-     * {@link Sandbox#initialize}.
+     * Starts a sandbox made for {@code function} alone, for a call that finds no stem cell: it
+     * starts with the function's memory limit, network (see
+     * {@link io.easyfaas.api.function.FunctionDefinition#NETWORK_MODES}; {@code host} shares the
+     * host's network namespace) and code, and the function is sent to load as soon as the
+     * runtime connects. Completes when its bootstrap has said hello; then
+     * {@link Sandbox#initialize} with the same function and directory completes when the
+     * function has loaded. Such a sandbox is never a stem cell.
+     *
+     * @param codeDirectory the function's unpacked code on the host
      */
-    CompletionStage<Sandbox> create(String runtime, String network);
+    CompletionStage<Sandbox> create(FunctionConfiguration function, Path codeDirectory);
 
     /** Runtime names that can be created now. */
     Set<String> runtimes();

@@ -369,7 +369,7 @@ final class SandboxPool {
         }
         CompletionStage<Sandbox> created;
         try {
-            created = sandboxManager.create(function.runtime(), function.network());
+            created = sandboxManager.create(function, codeDirectory.apply(function));
         } catch (RuntimeException e) {
             created = CompletableFuture.failedFuture(e);
         }

@@ -300,7 +300,11 @@ class SandboxPoolTest {
         }
 
         @Override
-        public CompletionStage<Sandbox> create(String runtime, String network) {
+        public CompletionStage<Sandbox> create(FunctionConfiguration function, Path codeDirectory) {
+            return create(function.runtime(), function.network());
+        }
+
+        private CompletionStage<Sandbox> create(String runtime, String network) {
             networks.add(network);
             FakeSandbox sandbox = new FakeSandbox("s" + created.size(), runtime, failInit);
             created.add(sandbox);

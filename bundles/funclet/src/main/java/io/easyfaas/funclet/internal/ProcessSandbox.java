@@ -40,8 +40,9 @@ import io.easyfaas.api.sandbox.SandboxExitedException;
 
 /**
  * A runtime started by the kernel bundle's launcher with a clean environment, in its own
- * namespaces, root and cgroup where the host allows it, talking over its own Unix socket. The
- * function's code is attached to the running stem cell and its memory limit set at warmup.
+ * namespaces, root and cgroup where the host allows it, talking over its own Unix socket. A
+ * stem cell gets the function's code attached and its memory limit set at warmup; a sandbox
+ * made for one function starts with them, and is sent its init as soon as the runtime connects.
  */
 final class ProcessSandbox implements Sandbox {
     /** Time the engine gives a runtime that hung up to report its exit status. */
@@ -59,6 +60,8 @@ final class ProcessSandbox implements Sandbox {
     private final SandboxLayout layout;
     private final ProcessLauncher launcher;
     private final Cgroup cgroup;
+    /** The function this sandbox was made for; {@code null} for a stem cell. */
+    private final MadeFor madeFor;
     /** Whether this sandbox shares the host's network namespace (network mode host). */
     private final boolean hostNetwork;
     private final BridgeNetwork bridge;
@@ -75,14 +78,22 @@ final class ProcessSandbox implements Sandbox {
     private volatile int memoryLimitMegabytes;
     private volatile RuntimeListener listener;
     private volatile RuntimeConnection connection;
+    /** The init sent on connecting, for a sandbox made for a function. */
+    private volatile CompletionStage<InvocationResult> initSentOnConnect;
+
+    /** A function and its code on the host, for a sandbox made for it alone. */
+    record MadeFor(FunctionConfiguration function, Path codeDirectory) {
+    }
 
     /**
      * @param cgroup the sandbox's own control group, or {@code null} where the host has none
+     * @param madeFor the function the sandbox is made for, or {@code null} for a stem cell
      */
     ProcessSandbox(String id, String runtime, SandboxDirectories directories, ObjectMapper json,
             Consumer<ProcessSandbox> onGone, SandboxLayout layout, ProcessLauncher launcher, Cgroup cgroup, FunctionLogStore logs,
-            boolean hostNetwork, BridgeNetwork bridge, SandboxStarter starter) {
-        this.hostNetwork = hostNetwork;
+            MadeFor madeFor, BridgeNetwork bridge, SandboxStarter starter) {
+        this.madeFor = madeFor;
+        this.hostNetwork = madeFor != null && FunctionDefinition.NETWORK_HOST.equals(madeFor.function().network());
         this.starter = starter;
         this.bridge = bridge;
         this.id = id;
@@ -111,11 +122,19 @@ final class ProcessSandbox implements Sandbox {
             if (layout.isolated()) {
                 Files.setAttribute(listener.socketPath(), "unix:uid", layout.uid());
                 isolation = layout.isolation(id, Path.of(command.get(0)), adapter.bootstrapDirectory(), listener.socketPath(),
-                        hostNetwork);
+                        hostNetwork, madeFor == null ? null : madeFor.codeDirectory());
             }
             process = launcher.launch(new LaunchSpec(command, layout.environment(id, work, listener.socketPath()),
                     layout.workingDirectory(work), Files.createDirectories(directories.logs()).resolve(id + ".log"),
                     cgroup, isolation));
+            if (madeFor != null) {
+                memoryLimitMegabytes = madeFor.function().memorySize(); // the manager made the cgroup with it
+                connectNetwork(madeFor.function());
+            }
+        } catch (FaasException e) {
+            destroy();
+            ready.completeExceptionally(e);
+            return ready;
         } catch (IOException | RuntimeException e) {
             destroy();
             ready.completeExceptionally(new FaasException(ErrorCode.SERVICE,
@@ -128,7 +147,14 @@ final class ProcessSandbox implements Sandbox {
             close(reason);
         });
         listener.accepted()
-                .thenCompose(channel -> connect(channel, reactor, maxFrameBytes).hello())
+                .thenCompose(channel -> {
+                    RuntimeConnection connected = connect(channel, reactor, maxFrameBytes);
+                    if (madeFor != null) {
+                        // the bootstrap reads it right after its hello, without waiting for a round trip
+                        initSentOnConnect = load(madeFor.function(), madeFor.codeDirectory());
+                    }
+                    return connected.hello();
+                })
                 .orTimeout(startTimeoutMillis, TimeUnit.MILLISECONDS)
                 .whenComplete((hello, failure) -> {
                     if (failure == null) {
@@ -236,7 +262,15 @@ final class ProcessSandbox implements Sandbox {
      */
     @Override
     public CompletionStage<InvocationResult> initialize(FunctionConfiguration function, Path codeDirectory) {
-        return starter.supply(() -> prepareFor(function, codeDirectory)).thenCompose(prepared -> load(function, codeDirectory));
+        if (madeFor == null) {
+            return starter.supply(() -> prepareFor(function, codeDirectory)).thenCompose(prepared -> load(function, codeDirectory));
+        }
+        CompletionStage<InvocationResult> sent = initSentOnConnect;
+        if (sent == null || !madeFor.equals(new MadeFor(function, codeDirectory))) {
+            return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE, "Sandbox " + id + " was made for "
+                    + madeFor.function().functionName() + " and cannot load " + function.functionName()));
+        }
+        return sent;
     }
 
     /** Gives the sandbox the function's memory limit, code and network. */

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.easyfaas.api.ErrorCode;
 import io.easyfaas.api.FaasException;
+import io.easyfaas.api.function.FunctionConfiguration;
 import io.easyfaas.api.function.FunctionDefinition;
 import io.easyfaas.api.kernel.BridgeNetwork;
 import io.easyfaas.api.kernel.Cgroup;
@@ -96,6 +97,8 @@ public class ProcessSandboxManager implements SandboxManager {
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, RuntimeAdapter> adapters = new ConcurrentHashMap<>();
     private final Set<ProcessSandbox> live = ConcurrentHashMap.newKeySet();
+    /** A cgroup made ahead for the next sandbox, under the id it will have. */
+    private final AtomicReference<SandboxCgroup> spareCgroup = new AtomicReference<>();
     private final ProcessLauncher launcher;
     /** Absent where the host cannot keep bridged sandboxes apart (no nft, not root). */
     private final BridgeNetwork bridge;
@@ -178,26 +181,34 @@ public class ProcessSandboxManager implements SandboxManager {
 
     @Override
     public CompletionStage<Sandbox> create(String runtime) {
-        return create(runtime, FunctionDefinition.NETWORK_NONE);
+        return create(runtime, null, runtimeWaitDeadline());
     }
 
     @Override
-    public CompletionStage<Sandbox> create(String runtime, String network) {
-        if (!FunctionDefinition.NETWORK_MODES.contains(network)) {
+    public CompletionStage<Sandbox> create(FunctionConfiguration function, Path codeDirectory) {
+        if (!FunctionDefinition.NETWORK_MODES.contains(function.network())) {
             return CompletableFuture.failedFuture(FaasException.invalid(
-                    "Network mode " + network + " is unknown; modes: " + FunctionDefinition.NETWORK_MODES));
+                    "Network mode " + function.network() + " is unknown; modes: " + FunctionDefinition.NETWORK_MODES));
         }
-        return create(runtime, network, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.runtime_wait_millis()));
+        return create(function.runtime(), new ProcessSandbox.MadeFor(function, codeDirectory), runtimeWaitDeadline());
     }
 
-    /** Starts a sandbox with the runtime's adapter, waiting until {@code deadlineNanos} for one to be bound. */
-    private CompletionStage<Sandbox> create(String runtime, String network, long deadlineNanos) {
+    private long runtimeWaitDeadline() {
+        return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.runtime_wait_millis());
+    }
+
+    /**
+     * Starts a sandbox with the runtime's adapter, waiting until {@code deadlineNanos} for one to be bound.
+     *
+     * @param madeFor the function the sandbox is made for; {@code null} for a stem cell
+     */
+    private CompletionStage<Sandbox> create(String runtime, ProcessSandbox.MadeFor madeFor, long deadlineNanos) {
         CompletableFuture<Void> nextBind = adapterBound.get(); // taken before the lookup: no bind is missed
         RuntimeAdapter adapter = adapters.get(runtime);
         if (adapter != null) {
             // making the cgroup and the root and spawning take several ms of system calls: never
             // on the thread that asked, which may be an HTTP or the sandbox-channel thread
-            return starter.supply(() -> start(runtime, network, adapter)).thenCompose(started -> started);
+            return starter.supply(() -> start(runtime, madeFor, adapter)).thenCompose(started -> started);
         }
         long leftNanos = deadlineNanos - System.nanoTime();
         if (closed || leftNanos <= 0) {
@@ -206,31 +217,77 @@ public class ProcessSandboxManager implements SandboxManager {
         }
         // the continuation runs off the binding thread: starting a process must not hold up SCR
         return nextBind.copy().completeOnTimeout(null, leftNanos, TimeUnit.NANOSECONDS)
-                .thenComposeAsync(bound -> create(runtime, network, deadlineNanos));
+                .thenComposeAsync(bound -> create(runtime, madeFor, deadlineNanos));
     }
 
-    private CompletionStage<Sandbox> start(String runtime, String network, RuntimeAdapter adapter) {
-        String id = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
-        Cgroup cgroup;
+    private CompletionStage<Sandbox> start(String runtime, ProcessSandbox.MadeFor madeFor, RuntimeAdapter adapter) {
+        SandboxCgroup made;
         try {
-            cgroup = cgroups == null ? null : limitedCgroup(id);
+            made = sandboxCgroup(madeFor == null ? config.stem_memory_mb() : madeFor.function().memorySize());
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE,
                     "Cannot make a cgroup for a " + runtime + " sandbox: " + e.getMessage(), e));
         }
-        ProcessSandbox sandbox = new ProcessSandbox(id, runtime, directories, json, live::remove, layout, launcher, cgroup, logs,
-                FunctionDefinition.NETWORK_HOST.equals(network), bridge, starter);
+        ProcessSandbox sandbox = new ProcessSandbox(made.sandboxId(), runtime, directories, json, live::remove, layout, launcher,
+                made.cgroup(), logs, madeFor, bridge, starter);
         live.add(sandbox);
-        return sandbox.start(adapter, reactor, config.max_frame_bytes(), config.start_timeout_millis());
+        CompletableFuture<Sandbox> started = sandbox.start(adapter, reactor, config.max_frame_bytes(), config.start_timeout_millis());
+        makeSpareCgroup(); // the runtime is starting by now: this no longer delays it
+        return started;
     }
 
-    private Cgroup limitedCgroup(String sandboxId) {
-        Cgroup cgroup = cgroups.create(directories.instanceName() + "/" + sandboxId);
+    /** A new sandbox's id and its cgroup ({@code null} where the host has none). */
+    private record SandboxCgroup(String sandboxId, Cgroup cgroup) {
+    }
+
+    /** The spare cgroup, made after the last start, if there is one; else a new one. */
+    private SandboxCgroup sandboxCgroup(int memoryMb) {
+        SandboxCgroup spare = spareCgroup.getAndSet(null);
+        if (spare == null) {
+            return limitedCgroup(memoryMb);
+        }
+        if (memoryMb != config.stem_memory_mb()) {
+            try {
+                spare.cgroup().limitMemory(memoryMb * MEGABYTE);
+            } catch (RuntimeException e) {
+                spare.cgroup().delete();
+                throw e;
+            }
+        }
+        return spare;
+    }
+
+    /**
+     * Makes the cgroup of the next sandbox ahead, with a stem cell's limits: making one costs a
+     * start 1-2 ms of cgroupfs writes (a directory and limits in each controller).
+     */
+    private void makeSpareCgroup() {
+        if (cgroups == null || closed || spareCgroup.get() != null) {
+            return;
+        }
         try {
-            cgroup.limitMemory(config.stem_memory_mb() * MEGABYTE);
+            SandboxCgroup made = limitedCgroup(config.stem_memory_mb());
+            if (!spareCgroup.compareAndSet(null, made)) {
+                made.cgroup().delete();
+            } else if (closed && spareCgroup.compareAndSet(made, null)) { // deactivate may have looked before it was set
+                made.cgroup().delete();
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("No spare cgroup made ahead; the next sandbox makes its own", e);
+        }
+    }
+
+    private SandboxCgroup limitedCgroup(int memoryMb) {
+        String id = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+        if (cgroups == null) {
+            return new SandboxCgroup(id, null);
+        }
+        Cgroup cgroup = cgroups.create(directories.instanceName() + "/" + id);
+        try {
+            cgroup.limitMemory(memoryMb * MEGABYTE);
             cgroup.limitCpu(config.cpu_millicores());
             cgroup.limitPids(config.pids_max());
-            return cgroup;
+            return new SandboxCgroup(id, cgroup);
         } catch (RuntimeException e) {
             cgroup.delete();
             throw e;
@@ -246,5 +303,9 @@ public class ProcessSandboxManager implements SandboxManager {
         }
         starter.close();
         reactor.close();
+        SandboxCgroup spare = spareCgroup.getAndSet(null);
+        if (spare != null) {
+            spare.cgroup().delete();
+        }
     }
 }

@@ -88,8 +88,13 @@ final class SandboxLayout {
         return environment;
     }
 
-    /** The isolation of a sandbox whose runtime is {@code interpreter} (a host path). */
-    Isolation isolation(String sandboxId, Path interpreter, Path hostBootstrap, Path hostSocket, boolean hostNetwork) {
+    /**
+     * The isolation of a sandbox whose runtime is {@code interpreter} (a host path).
+     *
+     * @param hostCode the function's code, for a sandbox made for it; {@code null} for a stem
+     *     cell, whose code is attached later
+     */
+    Isolation isolation(String sandboxId, Path interpreter, Path hostBootstrap, Path hostSocket, boolean hostNetwork, Path hostCode) {
         List<MountSpec> mounts = new ArrayList<>();
         for (String directory : SYSTEM_DIRECTORIES) {
             addSystemEntry(mounts, Path.of(directory));
@@ -111,7 +116,7 @@ final class SandboxLayout {
         mounts.add(MountSpec.proc("/proc"));
         mounts.add(MountSpec.tmpfs("/tmp", tmpBytes));
         mounts.add(MountSpec.bind(hostBootstrap, RUNTIME_DIRECTORY, true));
-        mounts.add(MountSpec.mountPoint(TASK_DIRECTORY));
+        mounts.add(hostCode == null ? MountSpec.mountPoint(TASK_DIRECTORY) : MountSpec.bind(hostCode, TASK_DIRECTORY, true));
         mounts.add(MountSpec.bind(hostSocket, SOCKET, false));
         return new Isolation("sandbox-" + sandboxId, uid, gid, mounts, hostNetwork);
     }

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.annotation.Annotation;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -21,6 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.easyfaas.api.FaasException;
+import io.easyfaas.api.function.FunctionConfiguration;
+import io.easyfaas.api.function.FunctionEnvironment;
+import io.easyfaas.api.invoke.InvocationResult;
 import io.easyfaas.api.kernel.HostCapabilities;
 import io.easyfaas.api.kernel.KernelProbe;
 import io.easyfaas.kernel.internal.NamespaceLauncher;
@@ -37,6 +42,21 @@ class ProcessSandboxManagerTest {
             + "h=json.dumps({'type':'hello'}).encode()\n"
             + "s.sendall(struct.pack('>II',len(h),0)+h)\n"
             + "s.recv(1)\n";
+
+    /** A bootstrap that says hello, then answers every frame with the header it got, as JSON. */
+    private static final String ECHO = "import os,socket,struct,json\n"
+            + "s=socket.socket(socket.AF_UNIX)\n"
+            + "s.connect(os.environ['EASYFAAS_RUNTIME_SOCKET'])\n"
+            + "def send(h, p=b''):\n    h=json.dumps(h).encode()\n    s.sendall(struct.pack('>II',len(h),len(p))+h+p)\n"
+            + "send({'type':'hello'})\n"
+            + "f=s.makefile('rb')\n"
+            + "while True:\n"
+            + "    n=f.read(8)\n"
+            + "    if len(n)<8: break\n"
+            + "    hl,pl=struct.unpack('>II',n)\n"
+            + "    h=json.loads(f.read(hl))\n"
+            + "    f.read(pl)\n"
+            + "    send({'type':'result','id':h['id'],'error':False},json.dumps(h).encode())\n";
 
     @TempDir
     Path data;
@@ -122,6 +142,10 @@ class ProcessSandboxManagerTest {
     }
 
     private static RuntimeAdapter adapter(String name) {
+        return adapter(name, HELLO_ONLY);
+    }
+
+    private static RuntimeAdapter adapter(String name, String bootstrap) {
         return new RuntimeAdapter() {
             @Override
             public Set<String> runtimeNames() {
@@ -135,7 +159,7 @@ class ProcessSandboxManagerTest {
 
             @Override
             public List<String> command(String runtimeName, Path bootstrapDirectory) {
-                return List.of(PYTHON.toString(), "-I", "-c", HELLO_ONLY);
+                return List.of(PYTHON.toString(), "-I", "-c", bootstrap);
             }
         };
     }
@@ -160,6 +184,34 @@ class ProcessSandboxManagerTest {
         assertEquals("py", sandbox.runtime());
         assertTrue(sandbox.isAlive());
         sandbox.destroy();
+    }
+
+    @Test
+    void aSandboxMadeForAFunctionLoadsItAndServesOnlyIt() throws Exception {
+        assumeTrue(Files.isExecutable(PYTHON));
+        ProcessSandboxManager manager = funclet(1000);
+        manager.bindRuntimeAdapter(adapter("py", ECHO));
+        Path code = Files.createDirectories(data.resolve("code"));
+        FunctionConfiguration function = function("mine", 192);
+
+        Sandbox sandbox = manager.create(function, code).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        InvocationResult loaded = sandbox.initialize(function, code).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        String init = new String(loaded.payload(), StandardCharsets.UTF_8);
+        assertTrue(init.contains("\"type\": \"init\"") && init.contains("\"codeDirectory\": \"" + code + "\"")
+                && init.contains("\"handler\": \"index.handler\"") && init.contains("\"memoryLimitMB\": 192"), init);
+        InvocationResult called = sandbox.invoke("r1", "{}".getBytes(StandardCharsets.UTF_8), System.currentTimeMillis() + 5000)
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertTrue(new String(called.payload(), StandardCharsets.UTF_8).contains("\"id\": \"r1\""));
+        ExecutionException other = assertThrows(ExecutionException.class,
+                () -> sandbox.initialize(function("other", 192), code).toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertTrue(other.getCause().getMessage().contains("was made for mine"), other.getCause().getMessage());
+        sandbox.destroy();
+    }
+
+    private static FunctionConfiguration function(String name, int memoryMb) {
+        return new FunctionConfiguration(name, "py", "index.handler", memoryMb, 3, "", new FunctionEnvironment(Map.of()),
+                "sha", 1, "$LATEST", "now", "rev");
     }
 
     @Test
