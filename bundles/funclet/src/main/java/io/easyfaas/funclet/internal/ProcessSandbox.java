@@ -114,8 +114,10 @@ final class ProcessSandbox implements Sandbox {
     CompletableFuture<Sandbox> start(RuntimeAdapter adapter, ChannelReactor reactor, int maxFrameBytes, long startTimeoutMillis) {
         CompletableFuture<Sandbox> ready = new CompletableFuture<>();
         try {
-            Path work = Files.createDirectories(directories.work(id));
-            Files.createDirectories(work.resolve("tmp"));
+            Path work = directories.work(id);
+            if (!layout.isolated()) { // an isolated runtime has its own /tmp as home and work directory
+                Files.createDirectories(work.resolve("tmp"));
+            }
             listener = new RuntimeListener(reactor, directories.socket(id));
             List<String> command = adapter.command(runtime, layout.bootstrapDirectory(adapter.bootstrapDirectory()));
             Isolation isolation = null;
@@ -125,7 +127,7 @@ final class ProcessSandbox implements Sandbox {
                         hostNetwork, madeFor == null ? null : madeFor.codeDirectory());
             }
             process = launcher.launch(new LaunchSpec(command, layout.environment(id, work, listener.socketPath()),
-                    layout.workingDirectory(work), Files.createDirectories(directories.logs()).resolve(id + ".log"),
+                    layout.workingDirectory(work), directories.logs().resolve(id + ".log"),
                     cgroup, isolation));
             if (madeFor != null) {
                 memoryLimitMegabytes = madeFor.function().memorySize(); // the manager made the cgroup with it
