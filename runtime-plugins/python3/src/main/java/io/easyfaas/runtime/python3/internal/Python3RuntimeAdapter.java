@@ -72,8 +72,14 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
     @Activate
     public Python3RuntimeAdapter(Config config, BundleContext context) throws IOException {
         super(context, runtimes(interpreter(config.interpreter(), DEFAULT_INTERPRETERS), config.interpreter_directory()));
+        // all at once, and once per binary: python3 and python3.X are often the same file
+        Map<Path, Optional<Process>> running = new HashMap<>();
         for (Path interpreter : interpreters().values()) {
-            prepared.put(interpreter, prepare(interpreter, bootstrapDirectory()));
+            running.computeIfAbsent(binary(interpreter), binary -> startPreparing(interpreter, bootstrapDirectory()));
+        }
+        Map<Path, Optional<Prepared>> told = new HashMap<>();
+        for (Path interpreter : interpreters().values()) {
+            prepared.put(interpreter, told.computeIfAbsent(binary(interpreter), binary -> prepared(interpreter, running.get(binary))));
         }
         LOG.info("Python runtimes {} served by {}", runtimeNames(), interpreters());
     }
@@ -139,27 +145,52 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
      * {@value #PREPARE_SECONDS} seconds, and its sandboxes then start as plain {@code python3 -I}.
      */
     static Optional<Prepared> prepare(Path interpreter, Path bootstrapDirectory) {
+        return prepared(interpreter, startPreparing(interpreter, bootstrapDirectory));
+    }
+
+    private static Optional<Process> startPreparing(Path interpreter, Path bootstrapDirectory) {
+        ProcessBuilder builder = new ProcessBuilder(interpreter.toString(), "-I", "-c", PREPARE, bootstrapDirectory.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().clear(); // as sandboxes start
         try {
-            ProcessBuilder builder = new ProcessBuilder(interpreter.toString(), "-I", "-c", PREPARE, bootstrapDirectory.toString())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            builder.environment().clear(); // as sandboxes start
-            Process probe = builder.start();
-            byte[] out = probe.getInputStream().readAllBytes();
-            if (!probe.waitFor(PREPARE_SECONDS, TimeUnit.SECONDS) || probe.exitValue() != 0) {
-                probe.destroyForcibly();
+            return Optional.of(builder.start());
+        } catch (IOException e) {
+            LOG.warn("Cannot run {} ({}); its sandboxes compile the bootstrap and run site at every start", interpreter, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** What {@code probe} told once it has ended; its output is a few hundred bytes, which a pipe holds. */
+    private static Optional<Prepared> prepared(Path interpreter, Optional<Process> probe) {
+        if (probe.isEmpty()) {
+            return Optional.empty();
+        }
+        Process process = probe.get();
+        try {
+            if (!process.waitFor(PREPARE_SECONDS, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                process.destroyForcibly();
                 LOG.warn("{} could not compile the bootstrap or tell its sys.path; its sandboxes compile it and run site at every start",
                         interpreter);
                 return Optional.empty();
             }
-            List<String> told = List.of(new String(out, StandardCharsets.UTF_8).split("\0"));
+            List<String> told = List.of(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\0"));
             return Optional.of(new Prepared(told.subList(1, told.size()), told.get(0)));
         } catch (IOException e) {
-            LOG.warn("Cannot run {} ({}); its sandboxes compile the bootstrap and run site at every start", interpreter, e.getMessage());
+            LOG.warn("Cannot read what {} told ({}); its sandboxes compile the bootstrap and run site at every start", interpreter,
+                    e.getMessage());
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
+        }
+    }
+
+    private static Path binary(Path interpreter) {
+        try {
+            return interpreter.toRealPath();
+        } catch (IOException e) {
+            return interpreter;
         }
     }
 
