@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
 public class ProcessSandboxManager implements SandboxManager {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessSandboxManager.class);
     private static final long MEGABYTE = 1024 * 1024;
+    /** How long stopping waits for destroyed sandboxes to be reaped before it removes their parent cgroup. */
+    private static final long REAP_WAIT_MILLIS = 2_000;
 
     @ObjectClassDefinition(name = "EasyFaaS funclet", description = "How sandboxes are started")
     public @interface Config {
@@ -306,6 +308,26 @@ public class ProcessSandboxManager implements SandboxManager {
         SandboxCgroup spare = spareCgroup.getAndSet(null);
         if (spare != null) {
             spare.cgroup().delete();
+        }
+        removeInstanceCgroup();
+    }
+
+    /**
+     * Removes this engine's parent cgroup once its sandboxes are reaped (each removes its own
+     * group then), so that stopped engines, tests among them, leave no empty groups behind.
+     */
+    private void removeInstanceCgroup() throws InterruptedException {
+        if (cgroups == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REAP_WAIT_MILLIS);
+        while (!live.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        try {
+            cgroups.find(directories.instanceName()).ifPresent(Cgroup::delete);
+        } catch (RuntimeException e) {
+            LOG.info("Leaving cgroup {} for the next start: {}", directories.instanceName(), e.getMessage());
         }
     }
 }

@@ -26,6 +26,7 @@ import io.easyfaas.api.FaasException;
 import io.easyfaas.api.function.FunctionConfiguration;
 import io.easyfaas.api.function.FunctionEnvironment;
 import io.easyfaas.api.invoke.InvocationResult;
+import io.easyfaas.api.kernel.CgroupService;
 import io.easyfaas.api.kernel.HostCapabilities;
 import io.easyfaas.api.kernel.KernelProbe;
 import io.easyfaas.kernel.internal.NamespaceLauncher;
@@ -66,6 +67,11 @@ class ProcessSandboxManagerTest {
 
     /** A funclet with isolation off: these tests are about runtimes coming and going, and run as any user. */
     private ProcessSandboxManager funclet(long runtimeWaitMillis) throws Exception {
+        return funclet(runtimeWaitMillis, null);
+    }
+
+    /** @param cgroups when given, sandboxes get cgroups from it (and plain processes, as on a host without root) */
+    private ProcessSandboxManager funclet(long runtimeWaitMillis, CgroupService cgroups) throws Exception {
         launcher = new NamespaceLauncher(data.resolve("staging"));
         KernelProbe probe = () -> new HostCapabilities("test", 1000, false, "none", List.of(), List.of());
         FunctionLogStore logs = new FunctionLogStore(data.resolve("logs"), 1 << 20, 2);
@@ -97,7 +103,7 @@ class ProcessSandboxManagerTest {
 
             @Override
             public String isolation() {
-                return "off";
+                return cgroups == null ? "off" : "auto";
             }
 
             @Override
@@ -129,7 +135,7 @@ class ProcessSandboxManagerTest {
             public int stem_memory_mb() {
                 return 128;
             }
-        }, launcher, probe, null, logs, null);
+        }, launcher, probe, cgroups, logs, null);
         return funclet;
     }
 
@@ -207,6 +213,31 @@ class ProcessSandboxManagerTest {
                 () -> sandbox.initialize(function("other", 192), code).toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertTrue(other.getCause().getMessage().contains("was made for mine"), other.getCause().getMessage());
         sandbox.destroy();
+    }
+
+    @Test
+    void stoppingRemovesTheCgroupsItMadeTheirParentIncluded() throws Exception {
+        assumeTrue(Files.isExecutable(PYTHON));
+        RecordingCgroups cgroups = new RecordingCgroups();
+        ProcessSandboxManager manager = funclet(1000, cgroups);
+        manager.bindRuntimeAdapter(adapter("py", ECHO));
+        Path code = Files.createDirectories(data.resolve("code"));
+
+        Sandbox made = manager.create(function("mine", 192), code).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Sandbox stem = manager.create("py").toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertEquals(192L << 20, memoryLimit(cgroups, made), "a sandbox made for a function starts with its memory limit");
+        assertEquals(128L << 20, memoryLimit(cgroups, stem), "a stem cell, with the stem cells' limit");
+        assertEquals(4, cgroups.groups.size(), "the parent, the two sandboxes' groups and one made ahead: " + cgroups.groups.keySet());
+        funclet = null;
+        manager.deactivate();
+        launcher.deactivate();
+        assertEquals(Set.of(), cgroups.groups.keySet());
+    }
+
+    private static long memoryLimit(RecordingCgroups cgroups, Sandbox sandbox) {
+        return cgroups.groups.entrySet().stream().filter(e -> e.getKey().endsWith("/" + sandbox.id())).findFirst()
+                .orElseThrow().getValue().memoryLimitBytes;
     }
 
     private static FunctionConfiguration function(String name, int memoryMb) {
