@@ -144,19 +144,22 @@ public class ProcessSandboxManager implements SandboxManager {
                 ? SandboxLayout.isolated(config.sandbox_uid(), config.sandbox_gid(), config.tmp_size_mb() * MEGABYTE,
                         directories.data(), directories.empty())
                 : SandboxLayout.unisolated();
-        reclaimCgroups();
+        deleteSandboxCgroups("left by an earlier engine process");
         directories.reclaim();
         reactor = new ChannelReactor("easyfaas-sandbox-channels");
     }
 
-    /** Kills and removes the sandboxes an earlier engine process left (after kill -9, say). */
-    private void reclaimCgroups() {
+    /**
+     * Kills and removes the sandbox cgroups under this engine's parent: at start, those an
+     * earlier engine process left (after kill -9, say); at stop, those not reaped in time.
+     */
+    private void deleteSandboxCgroups(String why) {
         if (cgroups == null) {
             return;
         }
         for (String leftover : cgroups.children(directories.instanceName())) {
             cgroups.find(directories.instanceName() + "/" + leftover).ifPresent(group -> {
-                LOG.info("Removing sandbox {} left by an earlier engine process ({} processes)", leftover, group.pids().size());
+                LOG.info("Removing sandbox {} {} ({} processes)", leftover, why, group.pids().size());
                 group.delete();
             });
         }
@@ -314,7 +317,8 @@ public class ProcessSandboxManager implements SandboxManager {
 
     /**
      * Removes this engine's parent cgroup once its sandboxes are reaped (each removes its own
-     * group then), so that stopped engines, tests among them, leave no empty groups behind.
+     * group then; what is left after a while, such as hundreds of sandboxes stopping at once, is
+     * removed here), so that stopped engines, tests among them, leave no groups behind.
      */
     private void removeInstanceCgroup() throws InterruptedException {
         if (cgroups == null) {
@@ -325,6 +329,7 @@ public class ProcessSandboxManager implements SandboxManager {
             Thread.sleep(10);
         }
         try {
+            deleteSandboxCgroups("not reaped when the engine stopped");
             cgroups.find(directories.instanceName()).ifPresent(Cgroup::delete);
         } catch (RuntimeException e) {
             LOG.info("Leaving cgroup {} for the next start: {}", directories.instanceName(), e.getMessage());
