@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
+import java.util.Objects;
 
 import io.easyfaas.api.kernel.KernelException;
 import io.easyfaas.api.kernel.MountSpec;
@@ -46,11 +48,13 @@ final class SandboxRoot {
 
     /**
      * Builds the root of {@code mounts} on what {@link #stage} made, and enters it. If the
-     * launch does not begin with the staged entries, the root is built again from nothing.
+     * launch does not begin with the staged entries, or a staged file is no longer the host's
+     * file at its path, the root is built again from nothing.
      */
     static void enter(Path staging, List<MountSpec> staged, List<MountSpec> mounts) {
         String root = staging.toString();
-        boolean fits = mounts.size() >= staged.size() && mounts.subList(0, staged.size()).equals(staged);
+        boolean fits = mounts.size() >= staged.size() && mounts.subList(0, staged.size()).equals(staged)
+                && stillTheHostsFiles(root, staged);
         if (!fits) {
             Calls.check("umount " + root, () -> Calls.LIBC.umount2(root, Mounts.MNT_DETACH));
             Mounts.tmpfs(root, ROOT_TMPFS_BYTES, "0755");
@@ -72,6 +76,29 @@ final class SandboxRoot {
             throw new UncheckedIOException(e);
         }
         remountReadOnly();
+    }
+
+    /**
+     * Whether each file bound when staging is still the file at its host path: a bind holds the
+     * file it found, so one the host replaced since (resolv.conf renewed by DHCP, an edited
+     * /etc/hosts) would reach a sandbox staged before as the old file.
+     */
+    private static boolean stillTheHostsFiles(String root, List<MountSpec> staged) {
+        for (MountSpec spec : staged) {
+            if (spec.kind() != MountSpec.Kind.BIND) {
+                continue;
+            }
+            try {
+                BasicFileAttributes host = Files.readAttributes(spec.source(), BasicFileAttributes.class);
+                if (!host.isDirectory() && !Objects.equals(host.fileKey(),
+                        Files.readAttributes(Path.of(root + spec.target()), BasicFileAttributes.class).fileKey())) {
+                    return false;
+                }
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -190,10 +191,30 @@ class NamespaceLauncherTest {
         assertEquals("first.txt\n", listing(MountSpec.bind(first, "/data", true), "first-again"));
     }
 
+    /** A host file replaced after the launcher staged its bind (as DHCP renews resolv.conf) is seen new. */
+    @Test
+    void aHostFileReplacedAfterItWasStagedIsSeenAsItIsNow() throws Exception {
+        assumeRoot();
+        Path file = Files.writeString(temp.resolve("resolv.conf"), "old\n");
+        MountSpec bind = MountSpec.bind(file, "/etc/resolv.conf", true);
+        for (int i = 0; i < 3; i++) {
+            assertEquals("old\n", output(List.of("/bin/cat", "/etc/resolv.conf"), bind, "before-" + i));
+        }
+        Thread.sleep(200); // the thread for the next launch stages its root meanwhile, old file included
+        Files.move(Files.writeString(temp.resolve("resolv.conf.new"), "new\n"), file, StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        assertEquals("new\n", output(List.of("/bin/cat", "/etc/resolv.conf"), bind, "after"));
+    }
+
     /** What a sandbox with {@code extra} at the end of its root lists in /data. */
     private String listing(MountSpec extra, String name) throws Exception {
+        return output(List.of("/bin/ls", "/data"), extra, name);
+    }
+
+    /** What {@code command} prints in a sandbox with {@code extra} at the end of its root. */
+    private String output(List<String> command, MountSpec extra, String name) throws Exception {
         Path output = temp.resolve(name + ".log");
-        LaunchedProcess process = launcher.launch(isolated(List.of("/bin/ls", "/data"), output, false, extra));
+        LaunchedProcess process = launcher.launch(isolated(command, output, false, extra));
         assertEquals(new ExitStatus(0, false), process.exited().toCompletableFuture().get(20, TimeUnit.SECONDS), name);
         return Files.readString(output);
     }
