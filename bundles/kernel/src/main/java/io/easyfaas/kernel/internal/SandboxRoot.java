@@ -40,8 +40,7 @@ final class SandboxRoot {
             }
             return shared;
         } catch (IOException | KernelException e) {
-            Calls.check("umount " + root, () -> Calls.LIBC.umount2(root, Mounts.MNT_DETACH));
-            Mounts.tmpfs(root, ROOT_TMPFS_BYTES, "0755");
+            emptyRoot(root);
             return List.of();
         }
     }
@@ -56,8 +55,7 @@ final class SandboxRoot {
         boolean fits = mounts.size() >= staged.size() && mounts.subList(0, staged.size()).equals(staged)
                 && stillTheHostsFiles(root, staged);
         if (!fits) {
-            Calls.check("umount " + root, () -> Calls.LIBC.umount2(root, Mounts.MNT_DETACH));
-            Mounts.tmpfs(root, ROOT_TMPFS_BYTES, "0755");
+            emptyRoot(root);
         }
         try {
             for (MountSpec spec : mounts.subList(fits ? staged.size() : 0, mounts.size())) {
@@ -76,6 +74,12 @@ final class SandboxRoot {
             throw new UncheckedIOException(e);
         }
         remountReadOnly();
+    }
+
+    /** Drops what was staged on {@code root} (its mounts go with the tmpfs) and mounts an empty tmpfs there. */
+    private static void emptyRoot(String root) {
+        Calls.check("umount " + root, () -> Calls.LIBC.umount2(root, Mounts.MNT_DETACH));
+        Mounts.tmpfs(root, ROOT_TMPFS_BYTES, "0755");
     }
 
     /**
