@@ -92,6 +92,15 @@ public class FunctionLogStore implements FunctionLogs {
         }
     }
 
+    /**
+     * Opens the function's log file ahead of its first lines: making the directory and the file
+     * takes a first call about a millisecond on the sandbox channels' thread otherwise. A
+     * failure is left to the first write to report.
+     */
+    void open(String functionName) {
+        log(functionName).open();
+    }
+
     @Override
     public LogPage read(String functionName, LogQuery query) {
         return log(functionName).read(query);
@@ -154,12 +163,7 @@ public class FunctionLogStore implements FunctionLogs {
                 if (out != null && size > 0 && size + bytes.length > maxFileBytes) {
                     rotate();
                 }
-                if (out == null) {
-                    Files.createDirectories(directory);
-                    out = FileChannel.open(directory.resolve(FILE),
-                            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-                    size = out.size();
-                }
+                openFile();
                 ByteBuffer buffer = ByteBuffer.wrap(bytes);
                 while (buffer.hasRemaining()) {
                     out.write(buffer);
@@ -192,6 +196,23 @@ public class FunctionLogStore implements FunctionLogs {
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
             last = now.isAfter(last) ? now : last.plus(1, ChronoUnit.MICROS);
             return last;
+        }
+
+        synchronized void open() {
+            try {
+                openFile();
+            } catch (IOException e) {
+                LOG.debug("Could not open the log of {} ahead", directory.getFileName(), e);
+            }
+        }
+
+        private void openFile() throws IOException {
+            if (out == null) {
+                Files.createDirectories(directory);
+                out = FileChannel.open(directory.resolve(FILE),
+                        StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                size = out.size();
+            }
         }
 
         private void rotate() throws IOException {

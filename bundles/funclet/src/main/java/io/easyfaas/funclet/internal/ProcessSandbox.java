@@ -132,6 +132,7 @@ final class ProcessSandbox implements Sandbox {
             if (madeFor != null) {
                 memoryLimitMegabytes = madeFor.function().memorySize(); // the manager made the cgroup with it
                 connectNetwork(madeFor.function());
+                logs.open(madeFor.function().functionName()); // while the runtime starts
             }
         } catch (FaasException e) {
             destroy();
@@ -286,6 +287,7 @@ final class ProcessSandbox implements Sandbox {
                 process.attach(codeDirectory, SandboxLayout.TASK_DIRECTORY, true);
             }
             connectNetwork(function);
+            logs.open(function.functionName());
             return null;
         } catch (FaasException e) {
             throw e;

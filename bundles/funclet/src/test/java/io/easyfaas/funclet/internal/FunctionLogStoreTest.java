@@ -56,6 +56,21 @@ class FunctionLogStoreTest {
     }
 
     @Test
+    void aLogOpenedAheadIsEmptyUntilItsFirstLinesAndKeepsWhatWasThere() throws IOException {
+        FunctionLogStore earlier = new FunctionLogStore(root, 1 << 20, 3);
+        earlier.append("f", "a", List.of("from before"));
+        earlier.deactivate();
+        FunctionLogStore store = new FunctionLogStore(root, 1 << 20, 3);
+        store.open("f");
+        store.open("new");
+
+        assertTrue(Files.isRegularFile(root.resolve("new").resolve("function.log")));
+        assertEquals(List.of(), messages(store.read("new", new LogQuery(null, null, null, 10))));
+        store.append("f", "b", List.of("first call"));
+        assertEquals(List.of("from before", "first call"), messages(store.read("f", new LogQuery(null, null, null, 10))));
+    }
+
+    @Test
     void withoutSinceTheNewestEntriesWithSinceTheOldestAfterIt() {
         FunctionLogStore store = new FunctionLogStore(root, 1 << 20, 3);
         for (int i = 0; i < 10; i++) {
