@@ -236,7 +236,7 @@ public class NamespaceLauncher implements ProcessLauncher {
         private void run() {
             try {
                 prepare(hostNetwork);
-                List<MountSpec> staged = SandboxRoot.stage(staging, learned.get().shared());
+                SandboxRoot.Staged staged = SandboxRoot.stage(staging, learned.get().shared());
                 LaunchSpec spec = work.join();
                 if (spec != null) {
                     result.complete(spawnIsolated(spec, staged));
@@ -275,7 +275,7 @@ public class NamespaceLauncher implements ProcessLauncher {
     }
 
     /** On a prepared thread: the sandbox's root, host name and user, then the process itself. */
-    private ProcessReaper.Child spawnIsolated(LaunchSpec spec, List<MountSpec> staged) {
+    private ProcessReaper.Child spawnIsolated(LaunchSpec spec, SandboxRoot.Staged staged) {
         Isolation isolation = spec.isolation();
         int[] descriptors = openStdio(spec);
         int hostProc = (int) Calls.check("open /proc", () -> Calls.LIBC.open("/proc", Mounts.O_PATH | Mounts.O_CLOEXEC, 0));

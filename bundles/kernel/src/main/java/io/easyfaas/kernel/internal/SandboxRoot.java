@@ -5,8 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
 
 import io.easyfaas.api.kernel.KernelException;
 import io.easyfaas.api.kernel.MountSpec;
@@ -27,21 +28,36 @@ final class SandboxRoot {
     }
 
     /**
+     * What {@link #stage} made: its entries, and the identity (device and inode) of each file it
+     * bound, by host path.
+     */
+    record Staged(List<MountSpec> mounts, Map<Path, Object> boundFiles) {
+        static final Staged NOTHING = new Staged(List.of(), Map.of());
+    }
+
+    /**
      * Mounts the root's tmpfs on {@code staging} and applies {@code shared} to it, ahead of a
      * launch; returns what was staged. A failure leaves nothing staged: the launch builds all.
      */
-    static List<MountSpec> stage(Path staging, List<MountSpec> shared) {
+    static Staged stage(Path staging, List<MountSpec> shared) {
         Mounts.mount(null, "/", null, Mounts.MS_REC | Mounts.MS_PRIVATE, null);
         String root = staging.toString();
         Mounts.tmpfs(root, ROOT_TMPFS_BYTES, "0755");
         try {
+            Map<Path, Object> boundFiles = new HashMap<>();
             for (MountSpec spec : shared) {
                 apply(root, spec);
+                if (spec.kind() == MountSpec.Kind.BIND) {
+                    BasicFileAttributes bound = Files.readAttributes(Path.of(root + spec.target()), BasicFileAttributes.class);
+                    if (!bound.isDirectory()) {
+                        boundFiles.put(spec.source(), bound.fileKey());
+                    }
+                }
             }
-            return shared;
+            return new Staged(shared, boundFiles);
         } catch (IOException | KernelException e) {
             emptyRoot(root);
-            return List.of();
+            return Staged.NOTHING;
         }
     }
 
@@ -50,15 +66,16 @@ final class SandboxRoot {
      * launch does not begin with the staged entries, or a staged file is no longer the host's
      * file at its path, the root is built again from nothing.
      */
-    static void enter(Path staging, List<MountSpec> staged, List<MountSpec> mounts) {
+    static void enter(Path staging, Staged staged, List<MountSpec> mounts) {
         String root = staging.toString();
-        boolean fits = mounts.size() >= staged.size() && mounts.subList(0, staged.size()).equals(staged)
-                && stillTheHostsFiles(root, staged);
+        int stagedCount = staged.mounts().size();
+        boolean fits = mounts.size() >= stagedCount && mounts.subList(0, stagedCount).equals(staged.mounts())
+                && stillTheHostsFiles(staged.boundFiles());
         if (!fits) {
             emptyRoot(root);
         }
         try {
-            for (MountSpec spec : mounts.subList(fits ? staged.size() : 0, mounts.size())) {
+            for (MountSpec spec : mounts.subList(fits ? stagedCount : 0, mounts.size())) {
                 apply(root, spec);
             }
             Files.createDirectories(Path.of(root + OLD_ROOT));
@@ -85,17 +102,13 @@ final class SandboxRoot {
     /**
      * Whether each file bound when staging is still the file at its host path: a bind holds the
      * file it found, so one the host replaced since (resolv.conf renewed by DHCP, an edited
-     * /etc/hosts) would reach a sandbox staged before as the old file.
+     * /etc/hosts) would reach a sandbox staged before as the old file. One stat per file, on the
+     * launch's path: what was bound was recorded when staging.
      */
-    private static boolean stillTheHostsFiles(String root, List<MountSpec> staged) {
-        for (MountSpec spec : staged) {
-            if (spec.kind() != MountSpec.Kind.BIND) {
-                continue;
-            }
+    private static boolean stillTheHostsFiles(Map<Path, Object> boundFiles) {
+        for (Map.Entry<Path, Object> bound : boundFiles.entrySet()) {
             try {
-                BasicFileAttributes host = Files.readAttributes(spec.source(), BasicFileAttributes.class);
-                if (!host.isDirectory() && !Objects.equals(host.fileKey(),
-                        Files.readAttributes(Path.of(root + spec.target()), BasicFileAttributes.class).fileKey())) {
+                if (!bound.getValue().equals(Files.readAttributes(bound.getKey(), BasicFileAttributes.class).fileKey())) {
                     return false;
                 }
             } catch (IOException e) {
