@@ -108,21 +108,21 @@ final class ProcessSandbox implements Sandbox {
     }
 
     /**
-     * Starts the runtime and completes once its bootstrap has connected and said hello; fails
-     * (and cleans up) if it exits or stays silent for {@code startTimeoutMillis}.
+     * Starts the runtime, which connects to {@code listener}, and completes once its bootstrap
+     * has said hello; fails (and cleans up) if it exits or stays silent for {@code startTimeoutMillis}.
      */
-    CompletableFuture<Sandbox> start(RuntimeAdapter adapter, ChannelReactor reactor, int maxFrameBytes, long startTimeoutMillis) {
+    CompletableFuture<Sandbox> start(RuntimeAdapter adapter, RuntimeListener listener, ChannelReactor reactor, int maxFrameBytes,
+            long startTimeoutMillis) {
         CompletableFuture<Sandbox> ready = new CompletableFuture<>();
+        this.listener = listener;
         try {
             Path work = directories.work(id);
             if (!layout.isolated()) { // an isolated runtime has its own /tmp as home and work directory
                 Files.createDirectories(work.resolve("tmp"));
             }
-            listener = new RuntimeListener(reactor, directories.socket(id));
             List<String> command = adapter.command(runtime, layout.bootstrapDirectory(adapter.bootstrapDirectory()));
             Isolation isolation = null;
             if (layout.isolated()) {
-                Files.setAttribute(listener.socketPath(), "unix:uid", layout.uid());
                 isolation = layout.isolation(id, Path.of(command.get(0)), adapter.bootstrapDirectory(), listener.socketPath(),
                         hostNetwork, madeFor == null ? null : madeFor.codeDirectory());
             }

@@ -1,6 +1,7 @@
 package io.easyfaas.funclet.internal;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -99,8 +100,8 @@ public class ProcessSandboxManager implements SandboxManager {
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, RuntimeAdapter> adapters = new ConcurrentHashMap<>();
     private final Set<ProcessSandbox> live = ConcurrentHashMap.newKeySet();
-    /** A cgroup made ahead for the next sandbox, under the id it will have. */
-    private final AtomicReference<SandboxCgroup> spareCgroup = new AtomicReference<>();
+    /** What the next sandbox needs before its runtime starts, made ahead after each start. */
+    private final AtomicReference<SandboxSlot> spareSlot = new AtomicReference<>();
     private final ProcessLauncher launcher;
     /** Absent where the host cannot keep bridged sandboxes apart (no nft, not root). */
     private final BridgeNetwork bridge;
@@ -226,36 +227,46 @@ public class ProcessSandboxManager implements SandboxManager {
     }
 
     private CompletionStage<Sandbox> start(String runtime, ProcessSandbox.MadeFor madeFor, RuntimeAdapter adapter) {
-        SandboxCgroup made;
+        SandboxSlot slot;
         try {
-            made = sandboxCgroup(madeFor == null ? config.stem_memory_mb() : madeFor.function().memorySize());
-        } catch (RuntimeException e) {
+            slot = slot(madeFor == null ? config.stem_memory_mb() : madeFor.function().memorySize());
+        } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE,
-                    "Cannot make a cgroup for a " + runtime + " sandbox: " + e.getMessage(), e));
+                    "Cannot prepare a " + runtime + " sandbox: " + e.getMessage(), e));
         }
-        ProcessSandbox sandbox = new ProcessSandbox(made.sandboxId(), runtime, directories, json, live::remove, layout, launcher,
-                made.cgroup(), logs, madeFor, bridge, starter);
+        ProcessSandbox sandbox = new ProcessSandbox(slot.sandboxId(), runtime, directories, json, live::remove, layout, launcher,
+                slot.cgroup(), logs, madeFor, bridge, starter);
         live.add(sandbox);
-        CompletableFuture<Sandbox> started = sandbox.start(adapter, reactor, config.max_frame_bytes(), config.start_timeout_millis());
-        makeSpareCgroup(); // the runtime is starting by now: this no longer delays it
+        CompletableFuture<Sandbox> started = sandbox.start(adapter, slot.listener(), reactor, config.max_frame_bytes(),
+                config.start_timeout_millis());
+        makeSpareSlot(); // the runtime is starting by now: this no longer delays it
         return started;
     }
 
-    /** A new sandbox's id and its cgroup ({@code null} where the host has none). */
-    private record SandboxCgroup(String sandboxId, Cgroup cgroup) {
+    /**
+     * A new sandbox's id, its cgroup ({@code null} where the host has none) and the listener its
+     * runtime connects to.
+     */
+    private record SandboxSlot(String sandboxId, Cgroup cgroup, RuntimeListener listener) {
+        void release() {
+            listener.close();
+            if (cgroup != null) {
+                cgroup.delete();
+            }
+        }
     }
 
-    /** The spare cgroup, made after the last start, if there is one; else a new one. */
-    private SandboxCgroup sandboxCgroup(int memoryMb) {
-        SandboxCgroup spare = spareCgroup.getAndSet(null);
+    /** The spare slot, made after the last start, if there is one; else a new one. */
+    private SandboxSlot slot(int memoryMb) throws IOException {
+        SandboxSlot spare = spareSlot.getAndSet(null);
         if (spare == null) {
-            return limitedCgroup(memoryMb);
+            return newSlot(memoryMb);
         }
-        if (memoryMb != config.stem_memory_mb()) {
+        if (memoryMb != config.stem_memory_mb() && spare.cgroup() != null) {
             try {
                 spare.cgroup().limitMemory(memoryMb * MEGABYTE);
             } catch (RuntimeException e) {
-                spare.cgroup().delete();
+                spare.release();
                 throw e;
             }
         }
@@ -263,38 +274,53 @@ public class ProcessSandboxManager implements SandboxManager {
     }
 
     /**
-     * Makes the cgroup of the next sandbox ahead, with a stem cell's limits: making one costs a
-     * start 1-2 ms of cgroupfs writes (a directory and limits in each controller).
+     * Makes the next sandbox's slot ahead, with a stem cell's limits: its cgroup costs a start
+     * 1-2 ms of cgroupfs writes (a directory and limits in each controller), its listener ~1 ms.
      */
-    private void makeSpareCgroup() {
-        if (cgroups == null || closed || spareCgroup.get() != null) {
+    private void makeSpareSlot() {
+        if (closed || spareSlot.get() != null) {
             return;
         }
         try {
-            SandboxCgroup made = limitedCgroup(config.stem_memory_mb());
-            if (!spareCgroup.compareAndSet(null, made)) {
-                made.cgroup().delete();
-            } else if (closed && spareCgroup.compareAndSet(made, null)) { // deactivate may have looked before it was set
-                made.cgroup().delete();
+            SandboxSlot made = newSlot(config.stem_memory_mb());
+            if (!spareSlot.compareAndSet(null, made)) {
+                made.release();
+            } else if (closed && spareSlot.compareAndSet(made, null)) { // deactivate may have looked before it was set
+                made.release();
             }
-        } catch (RuntimeException e) {
-            LOG.debug("No spare cgroup made ahead; the next sandbox makes its own", e);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("No spare slot made ahead; the next sandbox makes its own", e);
         }
     }
 
-    private SandboxCgroup limitedCgroup(int memoryMb) {
+    private SandboxSlot newSlot(int memoryMb) throws IOException {
         String id = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
-        if (cgroups == null) {
-            return new SandboxCgroup(id, null);
-        }
-        Cgroup cgroup = cgroups.create(directories.instanceName() + "/" + id);
+        Cgroup cgroup = cgroups == null ? null : cgroups.create(directories.instanceName() + "/" + id);
         try {
-            cgroup.limitMemory(memoryMb * MEGABYTE);
-            cgroup.limitCpu(config.cpu_millicores());
-            cgroup.limitPids(config.pids_max());
-            return new SandboxCgroup(id, cgroup);
-        } catch (RuntimeException e) {
-            cgroup.delete();
+            if (cgroup != null) {
+                cgroup.limitMemory(memoryMb * MEGABYTE);
+                cgroup.limitCpu(config.cpu_millicores());
+                cgroup.limitPids(config.pids_max());
+            }
+            return new SandboxSlot(id, cgroup, listen(id));
+        } catch (IOException | RuntimeException e) {
+            if (cgroup != null) {
+                cgroup.delete();
+            }
+            throw e;
+        }
+    }
+
+    /** The socket a sandbox's runtime connects to; an isolated runtime's user may connect to it. */
+    private RuntimeListener listen(String sandboxId) throws IOException {
+        RuntimeListener listener = new RuntimeListener(reactor, directories.socket(sandboxId));
+        try {
+            if (layout.isolated()) {
+                Files.setAttribute(listener.socketPath(), "unix:uid", layout.uid());
+            }
+            return listener;
+        } catch (IOException | RuntimeException e) {
+            listener.close();
             throw e;
         }
     }
@@ -308,9 +334,9 @@ public class ProcessSandboxManager implements SandboxManager {
         }
         starter.close();
         reactor.close();
-        SandboxCgroup spare = spareCgroup.getAndSet(null);
+        SandboxSlot spare = spareSlot.getAndSet(null);
         if (spare != null) {
-            spare.cgroup().delete();
+            spare.release();
         }
         removeInstanceCgroup();
     }

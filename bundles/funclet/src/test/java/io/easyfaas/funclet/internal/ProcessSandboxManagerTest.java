@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -216,7 +217,7 @@ class ProcessSandboxManagerTest {
     }
 
     @Test
-    void stoppingRemovesTheCgroupsItMadeTheirParentIncluded() throws Exception {
+    void stoppingRemovesTheCgroupsAndSocketsItMadeTheParentGroupAndTheSpareIncluded() throws Exception {
         assumeTrue(Files.isExecutable(PYTHON));
         RecordingCgroups cgroups = new RecordingCgroups();
         ProcessSandboxManager manager = funclet(1000, cgroups);
@@ -233,6 +234,9 @@ class ProcessSandboxManagerTest {
         manager.deactivate();
         launcher.deactivate();
         assertEquals(Set.of(), cgroups.groups.keySet());
+        try (Stream<Path> sockets = Files.list(new SandboxDirectories(data).socket("any").getParent())) {
+            assertEquals(List.of(), sockets.toList(), "the listener made ahead is closed too");
+        }
     }
 
     private static long memoryLimit(RecordingCgroups cgroups, Sandbox sandbox) {
