@@ -42,7 +42,8 @@ import io.easyfaas.api.sandbox.SandboxExitedException;
  * A runtime started by the kernel bundle's launcher with a clean environment, in its own
  * namespaces, root and cgroup where the host allows it, talking over its own Unix socket. A
  * stem cell gets the function's code attached and its memory limit set at warmup; a sandbox
- * made for one function starts with them, and is sent its init as soon as the runtime connects.
+ * made for one function starts with its code, gets its memory limit once launched, and is sent
+ * its init as soon as the runtime connects.
  */
 final class ProcessSandbox implements Sandbox {
     /** Time the engine gives a runtime that hung up to report its exit status. */
@@ -130,7 +131,9 @@ final class ProcessSandbox implements Sandbox {
                     layout.workingDirectory(work), directories.logs().resolve(id + ".log"),
                     cgroup, isolation));
             if (madeFor != null) {
-                memoryLimitMegabytes = madeFor.function().memorySize(); // the manager made the cgroup with it
+                // set once the runtime started, off the launch's path: the bootstrap runs no
+                // function code before its init
+                limitMemory(madeFor.function());
                 connectNetwork(madeFor.function());
                 logs.open(madeFor.function().functionName()); // while the runtime starts
             }
@@ -279,10 +282,7 @@ final class ProcessSandbox implements Sandbox {
     /** Gives the sandbox the function's memory limit, code and network. */
     private Void prepareFor(FunctionConfiguration function, Path codeDirectory) {
         try {
-            memoryLimitMegabytes = function.memorySize();
-            if (cgroup != null) {
-                cgroup.limitMemory(function.memorySize() * MEGABYTE);
-            }
+            limitMemory(function);
             if (layout.isolated()) {
                 process.attach(codeDirectory, SandboxLayout.TASK_DIRECTORY, true);
             }
@@ -410,6 +410,13 @@ final class ProcessSandbox implements Sandbox {
                 // the cgroup can go once its last process is reaped
                 running.exited().whenComplete((status, failure) -> release());
             }
+        }
+    }
+
+    private void limitMemory(FunctionConfiguration function) {
+        memoryLimitMegabytes = function.memorySize();
+        if (cgroup != null) {
+            cgroup.limitMemory(function.memorySize() * MEGABYTE);
         }
     }
 
