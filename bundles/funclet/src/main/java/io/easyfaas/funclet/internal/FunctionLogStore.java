@@ -94,8 +94,8 @@ public class FunctionLogStore implements FunctionLogs {
 
     /**
      * Opens the function's log file ahead of its first lines: making the directory and the file
-     * takes a first call about a millisecond on the sandbox channels' thread otherwise. A
-     * failure is left to the first write to report.
+     * took a first call 0.3-1 ms on the sandbox channels' thread. A failure is left to the first
+     * write to report.
      */
     void open(String functionName) {
         log(functionName).open();

@@ -271,7 +271,7 @@ public class ProcessSandboxManager implements SandboxManager {
 
     /**
      * Makes the next sandbox's slot ahead, with a stem cell's limits: its cgroup costs a start
-     * 1-2 ms of cgroupfs writes (a directory and limits in each controller), its listener ~1 ms.
+     * 1-2 ms of cgroupfs writes (a directory and limits in each controller), its listener up to 1 ms.
      */
     private void makeSpareSlot() {
         if (closed || spareSlot.get() != null) {
