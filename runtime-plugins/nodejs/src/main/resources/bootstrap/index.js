@@ -496,8 +496,8 @@ process.on('unhandledRejection', function (reason) { stray('unhandled rejection'
 // first init and the first invoke would otherwise pay for on the request path (about 1 ms):
 // the module system's search paths, the first stat, and the first AsyncLocalStorage.run, which
 // turns on Node's async hooks, with a promise settling inside it as an async handler's does.
-// Not before the hello: a sandbox started for a waiting call then overlaps it with the engine's
-// turnaround between hello and init instead of delaying both.
+// Not before the hello, which would then reach the engine ~1 ms later: a sandbox made for a
+// waiting call has its init in the socket by then, and pays for the warm-up there either way.
 function warmUp() {
   initModulePaths();
   resolveModule(path.join(__dirname, 'index'));
