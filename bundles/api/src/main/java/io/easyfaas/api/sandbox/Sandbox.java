@@ -30,6 +30,11 @@ public interface Sandbox {
      * Runs the handler once. Completes exceptionally with {@link SandboxExitedException} if the
      * runtime dies first. The deadline is passed to the handler's context; enforcing it is the
      * caller's job.
+     *
+     * <p>Since 2.1: may be called as soon as {@link #initialize} has been called, before its stage
+     * completes. The call then reaches the runtime right behind the init, without waiting for its
+     * answer; if loading the function fails, the call completes with the init's function error, or
+     * with the exception the init failed with.
      */
     CompletionStage<InvocationResult> invoke(String requestId, byte[] event, long deadlineEpochMillis);
 

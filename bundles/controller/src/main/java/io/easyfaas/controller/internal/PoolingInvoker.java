@@ -151,9 +151,7 @@ public class PoolingInvoker implements Invoker, PoolStatus {
             metrics.record(functionName, outcome(null, e), System.nanoTime() - startedNanos);
             throw e;
         }
-        return lease.thenCompose(taken -> taken.initFailure() != null
-                        ? CompletableFuture.completedFuture(taken.initFailure())
-                        : call(taken.sandbox(), function, requestId, event, startedNanos))
+        return lease.thenCompose(taken -> call(taken.sandbox(), function, requestId, event, startedNanos))
                 .whenComplete((result, failure) -> metrics.record(functionName, outcome(result, failure), System.nanoTime() - startedNanos));
     }
 

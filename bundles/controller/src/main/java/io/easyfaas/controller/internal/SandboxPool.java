@@ -24,7 +24,6 @@ import io.easyfaas.api.function.FunctionDefinition;
 import io.easyfaas.api.invoke.InvocationResult;
 import io.easyfaas.api.pool.SandboxStatus;
 import io.easyfaas.api.sandbox.Sandbox;
-import io.easyfaas.api.sandbox.SandboxExitedException;
 import io.easyfaas.api.sandbox.SandboxManager;
 
 import org.slf4j.Logger;
@@ -47,8 +46,8 @@ import org.slf4j.LoggerFactory;
 final class SandboxPool {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxPool.class);
 
-    /** A sandbox given to one call, or the function error that loading the function raised. */
-    record Lease(PooledSandbox sandbox, InvocationResult initFailure) {
+    /** A sandbox slot given to one call. */
+    record Lease(PooledSandbox sandbox) {
     }
 
     /** A call waiting for a slot; its timer answers 429 when the wait runs out. */
@@ -108,7 +107,6 @@ final class SandboxPool {
     /** A function's current revision key in the registry, {@code null} once it is deleted. */
     private final Function<String, String> currentKey;
     private final ScheduledExecutorService timer;
-    private final Timeouts timeouts;
     private final CallMetrics metrics;
     private volatile PoolSettings settings;
 
@@ -132,7 +130,6 @@ final class SandboxPool {
         this.codeDirectory = codeDirectory;
         this.currentKey = currentKey;
         this.timer = timer;
-        this.timeouts = new Timeouts(timer);
         this.metrics = metrics;
     }
 
@@ -183,7 +180,7 @@ final class SandboxPool {
                 PooledSandbox free = revision.waiters.isEmpty() ? revision.freeSlot(limits) : null;
                 if (free != null) {
                     free.inFlight++;
-                    return CompletableFuture.completedFuture(new Lease(free, null));
+                    return CompletableFuture.completedFuture(new Lease(free));
                 }
                 if (revision.sandboxes.size() + revision.starting < limits.maxSandboxesPerFunction()) {
                     ColdStart start = planColdStart(revision, function, after);
@@ -227,12 +224,12 @@ final class SandboxPool {
                 pooled.idleSinceNanos = System.nanoTime();
             }
             Revision revision = revisions.get(pooled.revisionKey);
-            if (!reusable || !pooled.sandbox.isAlive()) {
+            if (!reusable || !pooled.sandbox.isAlive() || pooled.inFlight == 0 && pooled.phase == PooledSandbox.Phase.DRAINING) {
                 retire(pooled, after);
             }
             if (revision != null) {
                 pump(revision, after);
-                if (pooled.inFlight == 0 && (revision.draining || pooled.phase == PooledSandbox.Phase.DRAINING)) {
+                if (pooled.inFlight == 0 && revision.draining) {
                     retire(pooled, after);
                 }
                 forgetIfDone(revision);
@@ -251,7 +248,7 @@ final class SandboxPool {
                 free.inFlight++;
                 after.add(() -> {
                     cancel(waiter);
-                    waiter.lease.complete(new Lease(free, null));
+                    waiter.lease.complete(new Lease(free));
                 });
                 continue;
             }
@@ -397,38 +394,52 @@ final class SandboxPool {
         });
     }
 
+    /**
+     * Has the sandbox load the function and gives it to the call at once: the call's invoke goes
+     * out right behind the init instead of a round trip later. If loading fails, the runtime
+     * answers the call with the init's error (or the call fails as the init did) and the sandbox
+     * goes once the call is released; the call's timeout bounds the loading too.
+     */
     private void load(ColdStart start, PooledSandbox pooled, CompletableFuture<Lease> lease, boolean fromStem) {
         FunctionConfiguration function = start.function();
-        long startedNanos = System.nanoTime();
-        Sandbox sandbox = pooled.sandbox;
         CompletableFuture<InvocationResult> init;
         try {
-            init = sandbox.initialize(function, codeDirectory.apply(function)).toCompletableFuture();
+            init = pooled.sandbox.initialize(function, codeDirectory.apply(function)).toCompletableFuture();
         } catch (RuntimeException e) {
             init = CompletableFuture.failedFuture(e);
         }
-        timeouts.withTimeout(init, function.timeout() * 1000L, sandbox,
-                () -> FunctionErrors.error("Runtime.InitTimeout", "Function " + function.functionName()
-                        + " did not load within " + function.timeout() + " seconds", System.nanoTime() - startedNanos))
-                .whenComplete((result, failure) -> loaded(start, pooled, lease, fromStem, result, failure, startedNanos));
+        if (init.isCompletedExceptionally()) { // refused outright: no call goes to it
+            init.whenComplete((result, failure) -> {
+                loaded(start, pooled, fromStem, null, failure);
+                lease.completeExceptionally(failure);
+            });
+            return;
+        }
+        synchronized (lock) {
+            pooled.inFlight = 1;
+        }
+        lease.complete(new Lease(pooled));
+        init.whenComplete((result, failure) -> loaded(start, pooled, fromStem, result, failure));
     }
 
-    private void loaded(ColdStart start, PooledSandbox pooled, CompletableFuture<Lease> lease, boolean fromStem,
-            InvocationResult result, Throwable failure, long startedNanos) {
+    private void loaded(ColdStart start, PooledSandbox pooled, boolean fromStem, InvocationResult result, Throwable failure) {
         boolean ready = failure == null && !result.isFunctionError() && pooled.sandbox.isAlive();
         List<Runnable> after = new ArrayList<>();
         synchronized (lock) {
             Revision revision = start.revision();
             revision.starting--;
-            if (ready && !closed) {
+            if (ready && !closed && !pooled.detached) {
                 pooled.phase = PooledSandbox.Phase.ACTIVE;
-                pooled.inFlight = 1;
                 revision.sandboxes.add(pooled);
             } else {
-                retire(pooled, after);
                 ready = false;
-                if (pooled.replaceStemAfterFirstCall) {
-                    after.add(this::refillLater); // no call will come to replace it
+                pooled.phase = PooledSandbox.Phase.DRAINING; // never given another call
+                if (pooled.inFlight == 0) {
+                    retire(pooled, after);
+                    if (pooled.replaceStemAfterFirstCall) {
+                        pooled.replaceStemAfterFirstCall = false;
+                        after.add(this::refillLater); // no call will come to replace it
+                    }
                 }
             }
             pump(revision, after);
@@ -437,17 +448,6 @@ final class SandboxPool {
         after.forEach(Runnable::run);
         if (ready) {
             metrics.coldStart(fromStem);
-            lease.complete(new Lease(pooled, null));
-            return;
-        }
-        try {
-            lease.complete(new Lease(null, failure != null
-                    ? FunctionErrors.fromFailure("init", failure, startedNanos)
-                    : result.isFunctionError() ? result
-                    : FunctionErrors.runtimeExited("init", new SandboxExitedException("the runtime exited while loading the function"),
-                            System.nanoTime() - startedNanos)));
-        } catch (FaasException e) {
-            lease.completeExceptionally(e);
         }
     }
 

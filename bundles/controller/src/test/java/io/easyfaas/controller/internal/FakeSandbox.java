@@ -8,18 +8,25 @@ import io.easyfaas.api.function.FunctionConfiguration;
 import io.easyfaas.api.invoke.InvocationResult;
 import io.easyfaas.api.sandbox.Sandbox;
 
-/** A sandbox in memory: answers every call at once with its event; {@link #destroy} kills it. */
+/**
+ * A sandbox in memory: answers every call with its event, or as a bootstrap does, with the init's
+ * error once loading failed; calls made while it loads wait for the init. {@link #destroy} kills it.
+ */
 final class FakeSandbox implements Sandbox {
     private final String id;
     private final String runtime;
     private final boolean failInit;
+    private final CompletableFuture<InvocationResult> init = new CompletableFuture<>();
+    private final boolean holdInit;
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     volatile String initialisedWith;
 
-    FakeSandbox(String id, String runtime, boolean failInit) {
+    /** @param holdInit whether loading a function waits for {@link #finishInit} */
+    FakeSandbox(String id, String runtime, boolean failInit, boolean holdInit) {
         this.id = id;
         this.runtime = runtime;
         this.failInit = failInit;
+        this.holdInit = holdInit;
     }
 
     @Override
@@ -35,14 +42,19 @@ final class FakeSandbox implements Sandbox {
     @Override
     public CompletionStage<InvocationResult> initialize(FunctionConfiguration function, Path codeDirectory) {
         initialisedWith = function.functionName();
-        return CompletableFuture.completedFuture(failInit
-                ? FunctionErrors.error("Runtime.ImportModuleError", "no module", 0)
-                : new InvocationResult(new byte[0], null, 0));
+        if (!holdInit) {
+            finishInit();
+        }
+        return init;
+    }
+
+    void finishInit() {
+        init.complete(failInit ? FunctionErrors.error("Runtime.ImportModuleError", "no module", 0) : new InvocationResult(new byte[0], null, 0));
     }
 
     @Override
     public CompletionStage<InvocationResult> invoke(String requestId, byte[] event, long deadlineEpochMillis) {
-        return CompletableFuture.completedFuture(new InvocationResult(event, null, 0));
+        return init.thenApply(loaded -> loaded.isFunctionError() ? loaded : new InvocationResult(event, null, 0));
     }
 
     @Override

@@ -252,12 +252,34 @@ class SandboxPoolTest {
         SandboxPool pool = pool(10, 10_000, 0, 1, 4, 0, 1000);
         manager.failInit = true;
 
-        SandboxPool.Lease lease = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS);
+        PooledSandbox given = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
+        InvocationResult answer = given.sandbox.invoke("call", new byte[0], 0).toCompletableFuture().get(1, TimeUnit.SECONDS);
+        pool.release(given, true);
 
-        assertNull(lease.sandbox());
-        assertEquals("Runtime.ImportModuleError", lease.initFailure().errorType());
+        assertEquals("Runtime.ImportModuleError", answer.errorType());
         assertTrue(pool.status().isEmpty());
         assertFalse(manager.created.get(0).isAlive());
+    }
+
+    @Test
+    void aFirstCallHasItsSandboxWhileTheFunctionLoadsAndNoOtherCallDoes() throws Exception {
+        SandboxPool pool = pool(10, 10_000, 0, 1, 1, 4, 10_000);
+        manager.holdInit = true;
+        FunctionConfiguration function = function("f", "r1", 128);
+
+        PooledSandbox given = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
+        CompletableFuture<InvocationResult> answer = given.sandbox.invoke("first", "{}".getBytes(), 0).toCompletableFuture();
+        CompletableFuture<SandboxPool.Lease> second = pool.acquire(function);
+
+        assertEquals("warming", pool.status().get(0).state());
+        assertFalse(answer.isDone(), "the call waits for the init");
+        assertFalse(second.isDone(), "a loading sandbox takes no other call");
+        manager.created.get(0).finishInit();
+        assertEquals("{}", new String(answer.get(1, TimeUnit.SECONDS).payload()));
+        assertEquals("busy", pool.status().get(0).state());
+        pool.release(given, true);
+        assertSame(given, second.get(1, TimeUnit.SECONDS).sandbox());
+        assertEquals(1, manager.created.size());
     }
 
     /** A function as the registry now holds it. */
@@ -293,6 +315,7 @@ class SandboxPoolTest {
         final List<FakeSandbox> created = new CopyOnWriteArrayList<>();
         final List<String> networks = new CopyOnWriteArrayList<>();
         volatile boolean failInit;
+        volatile boolean holdInit;
 
         @Override
         public CompletionStage<Sandbox> create(String runtime) {
@@ -306,7 +329,7 @@ class SandboxPoolTest {
 
         private CompletionStage<Sandbox> create(String runtime, String network) {
             networks.add(network);
-            FakeSandbox sandbox = new FakeSandbox("s" + created.size(), runtime, failInit);
+            FakeSandbox sandbox = new FakeSandbox("s" + created.size(), runtime, failInit, holdInit);
             created.add(sandbox);
             return CompletableFuture.completedFuture(sandbox);
         }

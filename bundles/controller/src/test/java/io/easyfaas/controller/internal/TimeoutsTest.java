@@ -28,7 +28,7 @@ class TimeoutsTest {
 
     @Test
     void aLateCallAnswersAtItsDeadlineAndResetsTheSandbox() throws Exception {
-        FakeSandbox sandbox = new FakeSandbox("s1", "nodejs20", false);
+        FakeSandbox sandbox = new FakeSandbox("s1", "nodejs20", false, false);
         long started = System.nanoTime();
         CompletableFuture<InvocationResult> outcome =
                 timeouts.withTimeout(new CompletableFuture<>(), 200, sandbox, () -> timedOut);
@@ -41,7 +41,7 @@ class TimeoutsTest {
 
     @Test
     void aCallInTimeKeepsItsResultAndItsSandbox() throws Exception {
-        FakeSandbox sandbox = new FakeSandbox("s1", "nodejs20", false);
+        FakeSandbox sandbox = new FakeSandbox("s1", "nodejs20", false, false);
         InvocationResult answer = new InvocationResult("{}".getBytes(), null, 1);
         CompletableFuture<InvocationResult> call = new CompletableFuture<>();
         CompletableFuture<InvocationResult> outcome = timeouts.withTimeout(call, 100, sandbox, () -> timedOut);
@@ -60,7 +60,7 @@ class TimeoutsTest {
         for (int i = 0; i < 1000; i++) {
             CompletableFuture<InvocationResult> call = new CompletableFuture<>();
             calls.add(call);
-            outcomes.add(timeouts.withTimeout(call, 60_000, new FakeSandbox("s" + i, "nodejs20", false), () -> timedOut));
+            outcomes.add(timeouts.withTimeout(call, 60_000, new FakeSandbox("s" + i, "nodejs20", false, false), () -> timedOut));
         }
 
         // a slot boundary may fall between the first and the last call

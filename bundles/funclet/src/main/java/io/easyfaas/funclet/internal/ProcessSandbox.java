@@ -79,8 +79,11 @@ final class ProcessSandbox implements Sandbox {
     private volatile int memoryLimitMegabytes;
     private volatile RuntimeListener listener;
     private volatile RuntimeConnection connection;
-    /** The init sent on connecting, for a sandbox made for a function. */
-    private volatile CompletionStage<InvocationResult> initSentOnConnect;
+    /**
+     * The init's answer, once the init is on its way to the runtime: on connecting for a sandbox
+     * made for a function, after warmup for a stem cell. Calls wait for it only to go out behind it.
+     */
+    private final CompletableFuture<CompletionStage<InvocationResult>> initSent = new CompletableFuture<>();
 
     /** A function and its code on the host, for a sandbox made for it alone. */
     record MadeFor(FunctionConfiguration function, Path codeDirectory) {
@@ -157,7 +160,7 @@ final class ProcessSandbox implements Sandbox {
                     RuntimeConnection connected = connect(channel, reactor, maxFrameBytes);
                     if (madeFor != null) {
                         // the bootstrap reads it right after its hello, without waiting for a round trip
-                        initSentOnConnect = load(madeFor.function(), madeFor.codeDirectory());
+                        initSent.complete(load(madeFor.function(), madeFor.codeDirectory()));
                     }
                     return connected.hello();
                 })
@@ -269,14 +272,19 @@ final class ProcessSandbox implements Sandbox {
     @Override
     public CompletionStage<InvocationResult> initialize(FunctionConfiguration function, Path codeDirectory) {
         if (madeFor == null) {
-            return starter.supply(() -> prepareFor(function, codeDirectory)).thenCompose(prepared -> load(function, codeDirectory));
-        }
-        CompletionStage<InvocationResult> sent = initSentOnConnect;
-        if (sent == null || !madeFor.equals(new MadeFor(function, codeDirectory))) {
+            this.function = function; // calls made before the init is sent log for it
+            starter.supply(() -> prepareFor(function, codeDirectory)).whenComplete((prepared, failure) -> {
+                if (failure == null) {
+                    initSent.complete(load(function, codeDirectory));
+                } else {
+                    initSent.completeExceptionally(failure instanceof CompletionException ? failure.getCause() : failure);
+                }
+            });
+        } else if (!madeFor.equals(new MadeFor(function, codeDirectory))) {
             return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE, "Sandbox " + id + " was made for "
                     + madeFor.function().functionName() + " and cannot load " + function.functionName()));
         }
-        return sent;
+        return initSent.thenCompose(answer -> answer);
     }
 
     /** Gives the sandbox the function's memory limit, code and network. */
@@ -315,8 +323,13 @@ final class ProcessSandbox implements Sandbox {
     @Override
     public CompletionStage<InvocationResult> invoke(String requestId, byte[] event, long deadlineEpochMillis) {
         FunctionConfiguration current = function;
-        if (current == null) {
+        if (current == null) { // never initialised: the runtime says so
             return call(requestId, new InvokeHeader("invoke", requestId, deadlineEpochMillis), event);
+        }
+        if (!initSent.isDone() || initSent.isCompletedExceptionally()) {
+            // given to its call while the function loads: it goes out right behind the init, or
+            // fails as the init did
+            return initSent.thenCompose(sent -> invoke(requestId, event, deadlineEpochMillis));
         }
         CallLog callLog = CallLog.start(logs, current.functionName(), current.version(), requestId);
         if (callLogs.putIfAbsent(requestId, callLog) != null) {
@@ -403,6 +416,7 @@ final class ProcessSandbox implements Sandbox {
         if (open != null) {
             open.close(reason.errorType(), reason.message());
         }
+        initSent.completeExceptionally(new SandboxExitedException(reason.errorType(), reason.message()));
         if (exited.complete(null)) {
             if (running == null) {
                 release();

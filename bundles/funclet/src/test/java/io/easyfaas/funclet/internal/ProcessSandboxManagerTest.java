@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -52,12 +53,15 @@ class ProcessSandboxManagerTest {
             + "def send(h, p=b''):\n    h=json.dumps(h).encode()\n    s.sendall(struct.pack('>II',len(h),len(p))+h+p)\n"
             + "send({'type':'hello'})\n"
             + "f=s.makefile('rb')\n"
+            + "frames=0\n"
             + "while True:\n"
             + "    n=f.read(8)\n"
             + "    if len(n)<8: break\n"
             + "    hl,pl=struct.unpack('>II',n)\n"
             + "    h=json.loads(f.read(hl))\n"
             + "    f.read(pl)\n"
+            + "    frames+=1\n"
+            + "    h['frame']=frames\n"
             + "    send({'type':'result','id':h['id'],'error':False},json.dumps(h).encode())\n";
 
     @TempDir
@@ -214,6 +218,28 @@ class ProcessSandboxManagerTest {
                 () -> sandbox.initialize(function("other", 192), code).toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertTrue(other.getCause().getMessage().contains("was made for mine"), other.getCause().getMessage());
         sandbox.destroy();
+    }
+
+    @Test
+    void aCallMadeWhileAStemCellLoadsItsFunctionReachesTheRuntimeRightBehindTheInit() throws Exception {
+        assumeTrue(Files.isExecutable(PYTHON));
+        RecordingCgroups cgroups = new RecordingCgroups();
+        ProcessSandboxManager manager = funclet(1000, cgroups);
+        manager.bindRuntimeAdapter(adapter("py", ECHO));
+        Path code = Files.createDirectories(data.resolve("code"));
+        Sandbox stem = manager.create("py").toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        CountDownLatch slowWarmup = new CountDownLatch(1);
+        cgroups.memoryLimitsHeld = slowWarmup;
+        CompletableFuture<InvocationResult> loaded = stem.initialize(function("mine", 192), code).toCompletableFuture();
+        CompletableFuture<InvocationResult> called = stem.invoke("r1", "{}".getBytes(StandardCharsets.UTF_8),
+                System.currentTimeMillis() + 5000).toCompletableFuture();
+        slowWarmup.countDown();
+
+        String call = new String(called.get(10, TimeUnit.SECONDS).payload(), StandardCharsets.UTF_8);
+        assertTrue(new String(loaded.get(10, TimeUnit.SECONDS).payload(), StandardCharsets.UTF_8).contains("\"frame\": 1"));
+        assertTrue(call.contains("\"id\": \"r1\"") && call.contains("\"frame\": 2"), call);
+        stem.destroy();
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 
 import io.easyfaas.api.kernel.Cgroup;
 import io.easyfaas.api.kernel.CgroupService;
@@ -13,6 +14,8 @@ import io.easyfaas.api.kernel.CgroupUsage;
 final class RecordingCgroups implements CgroupService {
     /** Live groups by path. */
     final Map<String, Group> groups = new ConcurrentHashMap<>();
+    /** When set, setting a memory limit waits for it: a slow cgroup write. */
+    volatile CountDownLatch memoryLimitsHeld;
 
     @Override
     public String version() {
@@ -58,6 +61,14 @@ final class RecordingCgroups implements CgroupService {
 
         @Override
         public void limitMemory(long bytes) {
+            CountDownLatch held = memoryLimitsHeld;
+            if (held != null) {
+                try {
+                    held.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             memoryLimitBytes = bytes;
         }
 
