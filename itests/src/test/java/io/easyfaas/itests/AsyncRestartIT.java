@@ -54,7 +54,7 @@ public class AsyncRestartIT {
     @After
     public void stop() throws InterruptedException {
         if (engine != null) {
-            engine.kill();
+            engine.stop();
         }
     }
 }

@@ -31,13 +31,37 @@ final class PackagedEngine {
         return client;
     }
 
+    /** The engine's process. */
+    ProcessHandle handle() {
+        return process.toHandle();
+    }
+
+    /** {@code kill -9} of the engine alone, as a crash: its runtimes outlive it. */
+    void killEngine() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
     /** {@code kill -9} of the engine, then of the runtimes it leaves behind. */
     void kill() throws InterruptedException {
         if (process == null) {
             return;
         }
         ProcessHandle parent = process.toHandle();
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        killEngine();
         parent.descendants().forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /**
+     * Stops the engine as a user does (SIGTERM): it ends its runtimes and removes their cgroups,
+     * which a killed engine leaves to its next start on the same data. Killed if it takes too long.
+     */
+    void stop() throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            kill();
+        }
     }
 }

@@ -23,28 +23,26 @@ import org.junit.Test;
 /**
  * The packaged engine as a process: what it stored survives {@code kill -9} and a restart, and
  * nothing of the killed run's sandboxes (processes, cgroups, work directories, mounts) outlives
- * the restart. Runs bin/easyfaas exactly as {@code ./easyfaas serve} does.
+ * the restart; stopped, it leaves no cgroup. Runs bin/easyfaas exactly as {@code ./easyfaas serve} does.
  */
 public class RestartIT {
-    private Process engine;
+    private PackagedEngine engine;
 
     @Test
     public void functionsSurviveKillNineAndRestart() throws Exception {
         Path data = Files.createTempDirectory("easyfaas-restart");
-        int port = Distribution.freePort();
-        EngineClient client = new EngineClient(port);
-
-        start(data, port, client);
+        engine = new PackagedEngine(data);
+        EngineClient client = engine.start();
         assertEquals(201, client.deploy("survivor", "python3", "index.handler", 3, "index.py",
                 "def handler(event, context):\n    return 'still here'\n").statusCode());
         assertEquals("\"still here\"", client.invoke("survivor", "{}").body());
-        List<ProcessHandle> sandboxes = engine.toHandle().children().toList();
+        List<ProcessHandle> sandboxes = engine.handle().children().toList();
         List<String> sandboxIds = sandboxIds(client);
         assertTrue("the engine runs sandboxes: " + sandboxIds, !sandboxes.isEmpty() && !sandboxIds.isEmpty());
-        engine.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        engine.killEngine();
         assertTrue("the sandboxes outlive a killed engine", sandboxes.stream().anyMatch(ProcessHandle::isAlive));
 
-        start(data, port, client);
+        engine.start();
         HttpResponse<String> after = client.get("/v1/functions/survivor");
         assertEquals(after.body(), 200, after.statusCode());
         assertEquals("\"still here\"", client.invoke("survivor", "{}").body());
@@ -61,6 +59,9 @@ public class RestartIT {
         }
         String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
         assertFalse("no mount of the engine's data directory on the host", mounts.contains(data.toRealPath().toString()));
+
+        engine.stop();
+        assertFalse("a stopped engine leaves no cgroup", Files.exists(cgroups));
     }
 
     /** The ids of the engine's sandboxes, from GET /v1/runtimes. */
@@ -89,21 +90,10 @@ public class RestartIT {
         return root;
     }
 
-    private void start(Path data, int port, EngineClient client) throws IOException, InterruptedException {
-        engine = new ProcessBuilder(Distribution.HOME.resolve("bin/easyfaas").toString(), "serve",
-                "--port", Integer.toString(port), "--data", data.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("engine.out").toFile()))
-                .start();
-        client.awaitReady(engine::isAlive);
-    }
-
-
     @After
     public void stop() throws InterruptedException {
         if (engine != null) {
-            engine.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
-            engine.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            engine.stop();
         }
     }
 }
