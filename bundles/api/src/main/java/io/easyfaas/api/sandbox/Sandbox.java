@@ -34,7 +34,8 @@ public interface Sandbox {
      * <p>Since 2.1: may be called as soon as {@link #initialize} has been called, before its stage
      * completes. The call then reaches the runtime right behind the init, without waiting for its
      * answer; if loading the function fails, the call completes with the init's function error, or
-     * with the exception the init failed with.
+     * with the exception the init failed with. The stage {@code initialize} returned completes
+     * (and runs what depends on it) before such a call completes.
      */
     CompletionStage<InvocationResult> invoke(String requestId, byte[] event, long deadlineEpochMillis);
 

@@ -418,8 +418,9 @@ final class SandboxPool {
         synchronized (lock) {
             pooled.inFlight = 1;
         }
-        lease.complete(new Lease(pooled));
+        // before the call starts, so that the sandbox is ready in the pool by the time its answer is
         init.whenComplete((result, failure) -> loaded(start, pooled, fromStem, result, failure));
+        lease.complete(new Lease(pooled));
     }
 
     private void loaded(ColdStart start, PooledSandbox pooled, boolean fromStem, InvocationResult result, Throwable failure) {

@@ -17,6 +17,8 @@ final class FakeSandbox implements Sandbox {
     private final String runtime;
     private final boolean failInit;
     private final CompletableFuture<InvocationResult> init = new CompletableFuture<>();
+    /** Completed after {@link #init}: calls are answered after the init, as {@link Sandbox#invoke} says. */
+    private final CompletableFuture<InvocationResult> loaded = new CompletableFuture<>();
     private final boolean holdInit;
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     volatile String initialisedWith;
@@ -49,12 +51,14 @@ final class FakeSandbox implements Sandbox {
     }
 
     void finishInit() {
-        init.complete(failInit ? FunctionErrors.error("Runtime.ImportModuleError", "no module", 0) : new InvocationResult(new byte[0], null, 0));
+        InvocationResult answer = failInit ? FunctionErrors.error("Runtime.ImportModuleError", "no module", 0) : new InvocationResult(new byte[0], null, 0);
+        init.complete(answer);
+        loaded.complete(answer);
     }
 
     @Override
     public CompletionStage<InvocationResult> invoke(String requestId, byte[] event, long deadlineEpochMillis) {
-        return init.thenApply(loaded -> loaded.isFunctionError() ? loaded : new InvocationResult(event, null, 0));
+        return loaded.thenApply(answer -> answer.isFunctionError() ? answer : new InvocationResult(event, null, 0));
     }
 
     @Override

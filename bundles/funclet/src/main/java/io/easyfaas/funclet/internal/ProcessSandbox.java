@@ -80,10 +80,12 @@ final class ProcessSandbox implements Sandbox {
     private volatile RuntimeListener listener;
     private volatile RuntimeConnection connection;
     /**
-     * The init's answer, once the init is on its way to the runtime: on connecting for a sandbox
-     * made for a function, after warmup for a stem cell. Calls wait for it only to go out behind it.
+     * Done once the init is on its way to the runtime: on connecting for a sandbox made for a
+     * function, after warmup for a stem cell. Calls made before wait for it to go out behind it.
      */
-    private final CompletableFuture<CompletionStage<InvocationResult>> initSent = new CompletableFuture<>();
+    private final CompletableFuture<Void> initSent = new CompletableFuture<>();
+    /** The runtime's answer to the init; completed before any call that follows the init can be answered. */
+    private final CompletableFuture<InvocationResult> initAnswer = new CompletableFuture<>();
 
     /** A function and its code on the host, for a sandbox made for it alone. */
     record MadeFor(FunctionConfiguration function, Path codeDirectory) {
@@ -160,7 +162,7 @@ final class ProcessSandbox implements Sandbox {
                     RuntimeConnection connected = connect(channel, reactor, maxFrameBytes);
                     if (madeFor != null) {
                         // the bootstrap reads it right after its hello, without waiting for a round trip
-                        initSent.complete(load(madeFor.function(), madeFor.codeDirectory()));
+                        load(madeFor.function(), madeFor.codeDirectory());
                     }
                     return connected.hello();
                 })
@@ -275,16 +277,18 @@ final class ProcessSandbox implements Sandbox {
             this.function = function; // calls made before the init is sent log for it
             starter.supply(() -> prepareFor(function, codeDirectory)).whenComplete((prepared, failure) -> {
                 if (failure == null) {
-                    initSent.complete(load(function, codeDirectory));
+                    load(function, codeDirectory);
                 } else {
-                    initSent.completeExceptionally(failure instanceof CompletionException ? failure.getCause() : failure);
+                    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+                    initAnswer.completeExceptionally(cause);
+                    initSent.completeExceptionally(cause);
                 }
             });
         } else if (!madeFor.equals(new MadeFor(function, codeDirectory))) {
             return CompletableFuture.failedFuture(new FaasException(ErrorCode.SERVICE, "Sandbox " + id + " was made for "
                     + madeFor.function().functionName() + " and cannot load " + function.functionName()));
         }
-        return initSent.thenCompose(answer -> answer);
+        return initAnswer.copy();
     }
 
     /** Gives the sandbox the function's memory limit, code and network. */
@@ -305,7 +309,8 @@ final class ProcessSandbox implements Sandbox {
         }
     }
 
-    private CompletionStage<InvocationResult> load(FunctionConfiguration function, Path codeDirectory) {
+    /** Sends the init; its answer completes {@link #initAnswer} ahead of any call's, as it comes first. */
+    private void load(FunctionConfiguration function, Path codeDirectory) {
         this.function = function;
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("type", "init");
@@ -317,7 +322,14 @@ final class ProcessSandbox implements Sandbox {
         header.put("memoryLimitMB", function.memorySize());
         header.put("timeoutMillis", function.timeout() * 1000L);
         header.put("environment", function.environment().variables());
-        return call(INIT_ID, header, null);
+        call(INIT_ID, header, null).whenComplete((answer, failure) -> {
+            if (failure == null) {
+                initAnswer.complete(answer);
+            } else {
+                initAnswer.completeExceptionally(failure);
+            }
+        });
+        initSent.complete(null);
     }
 
     @Override
@@ -416,7 +428,9 @@ final class ProcessSandbox implements Sandbox {
         if (open != null) {
             open.close(reason.errorType(), reason.message());
         }
-        initSent.completeExceptionally(new SandboxExitedException(reason.errorType(), reason.message()));
+        SandboxExitedException gone = new SandboxExitedException(reason.errorType(), reason.message());
+        initAnswer.completeExceptionally(gone);
+        initSent.completeExceptionally(gone);
         if (exited.complete(null)) {
             if (running == null) {
                 release();
