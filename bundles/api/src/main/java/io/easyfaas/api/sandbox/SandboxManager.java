@@ -13,10 +13,11 @@ import io.easyfaas.api.function.FunctionConfiguration;
 public interface SandboxManager {
 
     /**
-     * Starts a stem cell of {@code runtime}; completes when its bootstrap has connected and is
-     * ready for {@link Sandbox#initialize}.
+     * Starts a stem cell of {@code runtime}, limited to {@code memoryLimitMb} until a function's
+     * {@code MemorySize} applies; completes when its bootstrap has connected and is ready for
+     * {@link Sandbox#initialize}.
      */
-    CompletionStage<Sandbox> create(String runtime);
+    CompletionStage<Sandbox> create(String runtime, int memoryLimitMb);
 
     /**
      * Starts a sandbox made for {@code function} alone, for a call that finds no stem cell: it

@@ -58,7 +58,7 @@ public class PoolingInvoker implements Invoker, PoolStatus {
         @AttributeDefinition(description = "Generic sandboxes kept started per installed runtime, so a first call only loads code; 0 disables")
         int stem_cells_per_runtime() default 1;
 
-        @AttributeDefinition(description = "Megabytes a stem cell counts against the capacity until it is given a function")
+        @AttributeDefinition(description = "A stem cell's memory limit in MB, which it counts against the capacity, until it is given a function")
         int stem_cell_memory_mb() default 128;
 
         @AttributeDefinition(description = "Calls one sandbox runs at once for functions that do not set PodConcurrentQuota; more than 1 suits Node.js")

@@ -602,7 +602,7 @@ final class SandboxPool {
         }
         CompletionStage<Sandbox> created;
         try {
-            created = sandboxManager.create(runtime);
+            created = sandboxManager.create(runtime, memoryMb);
         } catch (RuntimeException e) {
             created = CompletableFuture.failedFuture(e);
         }

@@ -149,6 +149,7 @@ class SandboxPoolTest {
         SandboxPool pool = pool(10, 10_000, 2, 1, 4, 0, 1000);
         pool.maintainStems();
         assertEquals(2, manager.created.size());
+        assertEquals(List.of(128, 128), manager.stemMemoryLimits, "limited to the memory they count against the node");
         FakeSandbox stem = manager.created.get(0);
 
         PooledSandbox taken = pool.acquire(function("f", "r1", 256)).get(1, TimeUnit.SECONDS).sandbox();
@@ -314,11 +315,13 @@ class SandboxPoolTest {
         final Set<String> runtimes = new ConcurrentSkipListSet<>(Set.of("r1"));
         final List<FakeSandbox> created = new CopyOnWriteArrayList<>();
         final List<String> networks = new CopyOnWriteArrayList<>();
+        final List<Integer> stemMemoryLimits = new CopyOnWriteArrayList<>();
         volatile boolean failInit;
         volatile boolean holdInit;
 
         @Override
-        public CompletionStage<Sandbox> create(String runtime) {
+        public CompletionStage<Sandbox> create(String runtime, int memoryLimitMb) {
+            stemMemoryLimits.add(memoryLimitMb);
             return create(runtime, FunctionDefinition.NETWORK_NONE);
         }
 

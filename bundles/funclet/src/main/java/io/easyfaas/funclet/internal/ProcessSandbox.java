@@ -40,10 +40,10 @@ import io.easyfaas.api.sandbox.SandboxExitedException;
 
 /**
  * A runtime started by the kernel bundle's launcher with a clean environment, in its own
- * namespaces, root and cgroup where the host allows it, talking over its own Unix socket. A
- * stem cell gets the function's code attached and its memory limit set at warmup; a sandbox
- * made for one function starts with its code, gets its memory limit once launched, and is sent
- * its init as soon as the runtime connects.
+ * namespaces, root and cgroup where the host allows it, talking over its own Unix socket. Its
+ * memory limit is set once it is launched: a stem cell's, then the function's when the stem cell
+ * gets the function's code attached at warmup; a sandbox made for one function starts with its
+ * code and limit, and is sent its init as soon as the runtime connects.
  */
 final class ProcessSandbox implements Sandbox {
     /** Time the engine gives a runtime that hung up to report its exit status. */
@@ -94,11 +94,13 @@ final class ProcessSandbox implements Sandbox {
     /**
      * @param cgroup the sandbox's own control group, or {@code null} where the host has none
      * @param madeFor the function the sandbox is made for, or {@code null} for a stem cell
+     * @param memoryLimitMb the memory limit it starts with: a stem cell's, or the function's
      */
     ProcessSandbox(String id, String runtime, SandboxDirectories directories, ObjectMapper json,
             Consumer<ProcessSandbox> onGone, SandboxLayout layout, ProcessLauncher launcher, Cgroup cgroup, FunctionLogStore logs,
-            MadeFor madeFor, BridgeNetwork bridge, SandboxStarter starter) {
+            MadeFor madeFor, int memoryLimitMb, BridgeNetwork bridge, SandboxStarter starter) {
         this.madeFor = madeFor;
+        this.memoryLimitMegabytes = memoryLimitMb;
         this.hostNetwork = madeFor != null && FunctionDefinition.NETWORK_HOST.equals(madeFor.function().network());
         this.starter = starter;
         this.bridge = bridge;
@@ -135,10 +137,10 @@ final class ProcessSandbox implements Sandbox {
             process = launcher.launch(new LaunchSpec(command, layout.environment(id, work, listener.socketPath()),
                     layout.workingDirectory(work), directories.logs().resolve(id + ".log"),
                     cgroup, isolation));
+            // set once the runtime started, off the launch's path: the bootstrap runs no function
+            // code before its init
+            limitMemory(memoryLimitMegabytes);
             if (madeFor != null) {
-                // set once the runtime started, off the launch's path: the bootstrap runs no
-                // function code before its init
-                limitMemory(madeFor.function());
                 connectNetwork(madeFor.function());
                 logs.open(madeFor.function().functionName()); // while the runtime starts
             }
@@ -294,7 +296,7 @@ final class ProcessSandbox implements Sandbox {
     /** Gives the sandbox the function's memory limit, code and network. */
     private Void prepareFor(FunctionConfiguration function, Path codeDirectory) {
         try {
-            limitMemory(function);
+            limitMemory(function.memorySize());
             if (layout.isolated()) {
                 process.attach(codeDirectory, SandboxLayout.TASK_DIRECTORY, true);
             }
@@ -441,10 +443,10 @@ final class ProcessSandbox implements Sandbox {
         }
     }
 
-    private void limitMemory(FunctionConfiguration function) {
-        memoryLimitMegabytes = function.memorySize();
+    private void limitMemory(int megabytes) {
+        memoryLimitMegabytes = megabytes;
         if (cgroup != null) {
-            cgroup.limitMemory(function.memorySize() * MEGABYTE);
+            cgroup.limitMemory(megabytes * MEGABYTE);
         }
     }
 

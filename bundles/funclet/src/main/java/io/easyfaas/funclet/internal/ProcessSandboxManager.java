@@ -84,9 +84,6 @@ public class ProcessSandboxManager implements SandboxManager {
         @AttributeDefinition(description = "CPU a sandbox may use, in thousandths of a CPU")
         int cpu_millicores() default 1000;
 
-        @AttributeDefinition(description = "Memory limit of a stem cell before a function's MemorySize applies, in MB")
-        int stem_memory_mb() default 256;
-
         @AttributeDefinition(description = "How long a sandbox request waits for a runtime that is not installed, in "
                 + "milliseconds: a plugin being replaced has no adapter between the old revision's stop and the new one's start")
         long runtime_wait_millis() default 5_000;
@@ -186,8 +183,8 @@ public class ProcessSandboxManager implements SandboxManager {
     }
 
     @Override
-    public CompletionStage<Sandbox> create(String runtime) {
-        return create(runtime, null, runtimeWaitDeadline());
+    public CompletionStage<Sandbox> create(String runtime, int memoryLimitMb) {
+        return create(runtime, null, memoryLimitMb, runtimeWaitDeadline());
     }
 
     @Override
@@ -196,7 +193,8 @@ public class ProcessSandboxManager implements SandboxManager {
             return CompletableFuture.failedFuture(FaasException.invalid(
                     "Network mode " + function.network() + " is unknown; modes: " + FunctionDefinition.NETWORK_MODES));
         }
-        return create(function.runtime(), new ProcessSandbox.MadeFor(function, codeDirectory), runtimeWaitDeadline());
+        return create(function.runtime(), new ProcessSandbox.MadeFor(function, codeDirectory), function.memorySize(),
+                runtimeWaitDeadline());
     }
 
     private long runtimeWaitDeadline() {
@@ -207,14 +205,15 @@ public class ProcessSandboxManager implements SandboxManager {
      * Starts a sandbox with the runtime's adapter, waiting until {@code deadlineNanos} for one to be bound.
      *
      * @param madeFor the function the sandbox is made for; {@code null} for a stem cell
+     * @param memoryLimitMb the memory limit it starts with
      */
-    private CompletionStage<Sandbox> create(String runtime, ProcessSandbox.MadeFor madeFor, long deadlineNanos) {
+    private CompletionStage<Sandbox> create(String runtime, ProcessSandbox.MadeFor madeFor, int memoryLimitMb, long deadlineNanos) {
         CompletableFuture<Void> nextBind = adapterBound.get(); // taken before the lookup: no bind is missed
         RuntimeAdapter adapter = adapters.get(runtime);
         if (adapter != null) {
             // making the cgroup and the root and spawning take several ms of system calls: never
             // on the thread that asked, which may be an HTTP or the sandbox-channel thread
-            return starter.supply(() -> start(runtime, madeFor, adapter)).thenCompose(started -> started);
+            return starter.supply(() -> start(runtime, madeFor, memoryLimitMb, adapter)).thenCompose(started -> started);
         }
         long leftNanos = deadlineNanos - System.nanoTime();
         if (closed || leftNanos <= 0) {
@@ -223,10 +222,10 @@ public class ProcessSandboxManager implements SandboxManager {
         }
         // the continuation runs off the binding thread: starting a process must not hold up SCR
         return nextBind.copy().completeOnTimeout(null, leftNanos, TimeUnit.NANOSECONDS)
-                .thenComposeAsync(bound -> create(runtime, madeFor, deadlineNanos));
+                .thenComposeAsync(bound -> create(runtime, madeFor, memoryLimitMb, deadlineNanos));
     }
 
-    private CompletionStage<Sandbox> start(String runtime, ProcessSandbox.MadeFor madeFor, RuntimeAdapter adapter) {
+    private CompletionStage<Sandbox> start(String runtime, ProcessSandbox.MadeFor madeFor, int memoryLimitMb, RuntimeAdapter adapter) {
         SandboxSlot slot;
         try {
             slot = slot();
@@ -235,7 +234,7 @@ public class ProcessSandboxManager implements SandboxManager {
                     "Cannot prepare a " + runtime + " sandbox: " + e.getMessage(), e));
         }
         ProcessSandbox sandbox = new ProcessSandbox(slot.sandboxId(), runtime, directories, json, live::remove, layout, launcher,
-                slot.cgroup(), logs, madeFor, bridge, starter);
+                slot.cgroup(), logs, madeFor, memoryLimitMb, bridge, starter);
         live.add(sandbox);
         CompletableFuture<Sandbox> started = sandbox.start(adapter, slot.listener(), reactor, config.max_frame_bytes(),
                 config.start_timeout_millis());
@@ -258,7 +257,7 @@ public class ProcessSandboxManager implements SandboxManager {
 
     /**
      * The spare slot, made after the last start, if there is one; else a new one. Its cgroup has
-     * a stem cell's limits: a sandbox made for a function sets the function's once launched.
+     * the CPU and process limits; each sandbox sets its memory limit once launched.
      */
     private SandboxSlot slot() throws IOException {
         SandboxSlot spare = spareSlot.getAndSet(null);
@@ -266,7 +265,7 @@ public class ProcessSandboxManager implements SandboxManager {
     }
 
     /**
-     * Makes the next sandbox's slot ahead, with a stem cell's limits: its cgroup costs a start
+     * Makes the next sandbox's slot ahead, with its CPU and process limits: its cgroup costs a start
      * 1-2 ms of cgroupfs writes (a directory and limits in each controller), its listener up to 1 ms.
      */
     private void makeSpareSlot() {
@@ -290,7 +289,6 @@ public class ProcessSandboxManager implements SandboxManager {
         Cgroup cgroup = cgroups == null ? null : cgroups.create(directories.instanceName() + "/" + id);
         try {
             if (cgroup != null) {
-                cgroup.limitMemory(config.stem_memory_mb() * MEGABYTE);
                 cgroup.limitCpu(config.cpu_millicores());
                 cgroup.limitPids(config.pids_max());
             }

@@ -135,11 +135,6 @@ class ProcessSandboxManagerTest {
             public int cpu_millicores() {
                 return 1000;
             }
-
-            @Override
-            public int stem_memory_mb() {
-                return 128;
-            }
         }, launcher, probe, cgroups, logs, null);
         return funclet;
     }
@@ -184,7 +179,7 @@ class ProcessSandboxManagerTest {
         manager.unbindRuntimeAdapter(old);
         assertEquals(Set.of(), manager.runtimes(), "a withdrawn runtime is no longer listed");
 
-        CompletableFuture<Sandbox> pending = manager.create("py").toCompletableFuture();
+        CompletableFuture<Sandbox> pending = manager.create("py", 128).toCompletableFuture();
         Thread.sleep(200);
         assertTrue(!pending.isDone(), "waits while no adapter serves the runtime");
         manager.bindRuntimeAdapter(adapter("other")); // another runtime's bind does not satisfy it
@@ -227,7 +222,7 @@ class ProcessSandboxManagerTest {
         ProcessSandboxManager manager = funclet(1000, cgroups);
         manager.bindRuntimeAdapter(adapter("py", ECHO));
         Path code = Files.createDirectories(data.resolve("code"));
-        Sandbox stem = manager.create("py").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Sandbox stem = manager.create("py", 128).toCompletableFuture().get(10, TimeUnit.SECONDS);
 
         CountDownLatch slowWarmup = new CountDownLatch(1);
         cgroups.memoryLimitsHeld = slowWarmup;
@@ -251,10 +246,10 @@ class ProcessSandboxManagerTest {
         Path code = Files.createDirectories(data.resolve("code"));
 
         Sandbox made = manager.create(function("mine", 192), code).toCompletableFuture().get(10, TimeUnit.SECONDS);
-        Sandbox stem = manager.create("py").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Sandbox stem = manager.create("py", 96).toCompletableFuture().get(10, TimeUnit.SECONDS);
 
         assertEquals(192L << 20, memoryLimit(cgroups, made), "a sandbox made for a function starts with its memory limit");
-        assertEquals(128L << 20, memoryLimit(cgroups, stem), "a stem cell, with the stem cells' limit");
+        assertEquals(96L << 20, memoryLimit(cgroups, stem), "a stem cell, with the limit the pool asked for");
         assertEquals(4, cgroups.groups.size(), "the parent, the two sandboxes' groups and one made ahead: " + cgroups.groups.keySet());
         funclet = null;
         manager.deactivate();
@@ -299,7 +294,7 @@ class ProcessSandboxManagerTest {
             }
         });
 
-        Sandbox sandbox = manager.create("py").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Sandbox sandbox = manager.create("py", 128).toCompletableFuture().get(10, TimeUnit.SECONDS);
 
         assertEquals("easyfaas-sandbox-start", startedOn.get(),
                 "a launch takes milliseconds of system calls: never on an HTTP or the sandbox-channel thread");
@@ -311,7 +306,7 @@ class ProcessSandboxManagerTest {
         ProcessSandboxManager manager = funclet(300);
         manager.bindRuntimeAdapter(adapter("nodejs20"));
         ExecutionException e = assertThrows(ExecutionException.class,
-                () -> manager.create("cobol").toCompletableFuture().get(10, TimeUnit.SECONDS));
+                () -> manager.create("cobol", 128).toCompletableFuture().get(10, TimeUnit.SECONDS));
         FaasException refused = assertInstanceOf(FaasException.class, e.getCause());
         assertEquals(400, refused.errorCode().status());
         assertTrue(refused.getMessage().contains("[nodejs20]"), refused.getMessage());
