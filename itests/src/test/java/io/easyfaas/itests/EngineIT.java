@@ -162,6 +162,24 @@ public class EngineIT {
     }
 
     @Test
+    public void aFunctionsLoadingTimeIsNotTakenFromItsFirstCallAndAHangingLoadAnswersInitTimeout() {
+        engine.deploy("py-slow-load", "python3", "index.handler", 1, "index.py",
+                "import time\ntime.sleep(0.7)\ndef handler(event, context):\n    time.sleep(0.6)\n    return 'loaded and called'\n");
+        engine.deploy("py-hanging-load", "python3", "index.handler", 1, "index.py",
+                "import time\ntime.sleep(30)\ndef handler(event, context):\n    return 'never'\n");
+
+        HttpResponse<String> slow = engine.invoke("py-slow-load", "{}");
+        long started = System.nanoTime();
+        HttpResponse<String> hanging = engine.invoke("py-hanging-load", "{}");
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+
+        assertEquals(slow.body(), "\"loaded and called\"", slow.body());
+        assertEquals("Unhandled", hanging.headers().firstValue("X-easyfaas-Function-Error").orElse(null));
+        assertTrue(hanging.body(), hanging.body().contains("Runtime.InitTimeout"));
+        assertTrue("answered at the deadline, not after the load: " + tookMillis + " ms", tookMillis < 3000);
+    }
+
+    @Test
     public void managementLifecycle() {
         assertEquals(201, engine.deploy("lifecycle", "python3", "index.handler", 3, "index.py", PYTHON_HELLO).statusCode());
         assertEquals(409, engine.deploy("lifecycle", "python3", "index.handler", 3, "index.py", PYTHON_HELLO).statusCode());

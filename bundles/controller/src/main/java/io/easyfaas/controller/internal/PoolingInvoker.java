@@ -151,13 +151,18 @@ public class PoolingInvoker implements Invoker, PoolStatus {
             metrics.record(functionName, outcome(null, e), System.nanoTime() - startedNanos);
             throw e;
         }
-        return lease.thenCompose(taken -> call(taken.sandbox(), function, requestId, event, startedNanos))
+        return lease.thenCompose(taken -> call(taken, function, requestId, event, startedNanos))
                 .whenComplete((result, failure) -> metrics.record(functionName, outcome(result, failure), System.nanoTime() - startedNanos));
     }
 
-    /** Runs the call on a sandbox it holds a slot of; the function's timeout starts now. */
-    private CompletionStage<InvocationResult> call(PooledSandbox pooled, FunctionConfiguration function, String requestId,
+    /**
+     * Runs the call on the sandbox slot it holds. On a sandbox started for it, the call goes out
+     * behind the function's init, and its timeout starts once the function has loaded; if loading
+     * fails, the init's error answers it.
+     */
+    private CompletionStage<InvocationResult> call(SandboxPool.Lease lease, FunctionConfiguration function, String requestId,
             byte[] event, long startedNanos) {
+        PooledSandbox pooled = lease.sandbox();
         long timeoutMillis = function.timeout() * 1000L;
         CompletableFuture<InvocationResult> call;
         try {
@@ -165,7 +170,24 @@ public class PoolingInvoker implements Invoker, PoolStatus {
         } catch (RuntimeException e) {
             call = CompletableFuture.failedFuture(e);
         }
-        return timeouts.withTimeout(call, timeoutMillis, pooled.sandbox,
+        if (lease.loading() == null) {
+            return timed(pooled, call, function, requestId, startedNanos);
+        }
+        CompletableFuture<InvocationResult> sent = call;
+        return lease.loading().handle((init, failure) -> {
+            if (failure == null && !init.isFunctionError()) {
+                return timed(pooled, sent, function, requestId, startedNanos);
+            }
+            // the runtime answers the call with the same error, or is gone: the slot is freed then
+            sent.whenComplete((ignored, gone) -> pool.release(pooled, false));
+            return CompletableFuture.completedFuture(failure == null ? init : FunctionErrors.fromFailure("init", failure, startedNanos));
+        }).thenCompose(answer -> answer);
+    }
+
+    /** The call's outcome, or the function's timeout error if it is late; its slot is given back either way. */
+    private CompletionStage<InvocationResult> timed(PooledSandbox pooled, CompletableFuture<InvocationResult> call,
+            FunctionConfiguration function, String requestId, long startedNanos) {
+        return timeouts.withTimeout(call, function.timeout() * 1000L, pooled.sandbox,
                 () -> FunctionErrors.timedOut(requestId, function.timeout(), System.nanoTime() - startedNanos))
                 .handle((result, failure) -> {
                     pool.release(pooled, failure == null);

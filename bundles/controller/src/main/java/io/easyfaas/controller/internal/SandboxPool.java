@@ -46,8 +46,14 @@ import org.slf4j.LoggerFactory;
 final class SandboxPool {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxPool.class);
 
-    /** A sandbox slot given to one call. */
-    record Lease(PooledSandbox sandbox) {
+    /**
+     * A sandbox slot given to one call.
+     *
+     * @param loading for the call a new sandbox was started for, its function's loading (the
+     *     init's answer, or {@code Runtime.InitTimeout} past the function's timeout), which the
+     *     call's own timeout waits for; {@code null} for a slot on a ready sandbox
+     */
+    record Lease(PooledSandbox sandbox, CompletableFuture<InvocationResult> loading) {
     }
 
     /** A call waiting for a slot; its timer answers 429 when the wait runs out. */
@@ -107,6 +113,7 @@ final class SandboxPool {
     /** A function's current revision key in the registry, {@code null} once it is deleted. */
     private final Function<String, String> currentKey;
     private final ScheduledExecutorService timer;
+    private final Timeouts timeouts;
     private final CallMetrics metrics;
     private volatile PoolSettings settings;
 
@@ -130,6 +137,7 @@ final class SandboxPool {
         this.codeDirectory = codeDirectory;
         this.currentKey = currentKey;
         this.timer = timer;
+        this.timeouts = new Timeouts(timer);
         this.metrics = metrics;
     }
 
@@ -180,7 +188,7 @@ final class SandboxPool {
                 PooledSandbox free = revision.waiters.isEmpty() ? revision.freeSlot(limits) : null;
                 if (free != null) {
                     free.inFlight++;
-                    return CompletableFuture.completedFuture(new Lease(free));
+                    return CompletableFuture.completedFuture(new Lease(free, null));
                 }
                 if (revision.sandboxes.size() + revision.starting < limits.maxSandboxesPerFunction()) {
                     ColdStart start = planColdStart(revision, function, after);
@@ -248,7 +256,7 @@ final class SandboxPool {
                 free.inFlight++;
                 after.add(() -> {
                     cancel(waiter);
-                    waiter.lease.complete(new Lease(free));
+                    waiter.lease.complete(new Lease(free, null));
                 });
                 continue;
             }
@@ -396,9 +404,8 @@ final class SandboxPool {
 
     /**
      * Has the sandbox load the function and gives it to the call at once: the call's invoke goes
-     * out right behind the init instead of a round trip later. If loading fails, the runtime
-     * answers the call with the init's error (or the call fails as the init did) and the sandbox
-     * goes once the call is released; the call's timeout bounds the loading too.
+     * out right behind the init instead of a round trip later, and the lease says when the
+     * function has loaded. A sandbox whose function fails to load goes once its call is released.
      */
     private void load(ColdStart start, PooledSandbox pooled, CompletableFuture<Lease> lease, boolean fromStem) {
         FunctionConfiguration function = start.function();
@@ -415,12 +422,16 @@ final class SandboxPool {
             });
             return;
         }
+        long startedNanos = System.nanoTime();
+        CompletableFuture<InvocationResult> loading = timeouts.withTimeout(init, function.timeout() * 1000L, pooled.sandbox,
+                () -> FunctionErrors.error("Runtime.InitTimeout", "Function " + function.functionName()
+                        + " did not load within " + function.timeout() + " seconds", System.nanoTime() - startedNanos));
         synchronized (lock) {
             pooled.inFlight = 1;
         }
         // before the call starts, so that the sandbox is ready in the pool by the time its answer is
-        init.whenComplete((result, failure) -> loaded(start, pooled, fromStem, result, failure));
-        lease.complete(new Lease(pooled));
+        loading.whenComplete((result, failure) -> loaded(start, pooled, fromStem, result, failure));
+        lease.complete(new Lease(pooled, loading));
     }
 
     private void loaded(ColdStart start, PooledSandbox pooled, boolean fromStem, InvocationResult result, Throwable failure) {

@@ -253,11 +253,11 @@ class SandboxPoolTest {
         SandboxPool pool = pool(10, 10_000, 0, 1, 4, 0, 1000);
         manager.failInit = true;
 
-        PooledSandbox given = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
-        InvocationResult answer = given.sandbox.invoke("call", new byte[0], 0).toCompletableFuture().get(1, TimeUnit.SECONDS);
-        pool.release(given, true);
+        SandboxPool.Lease lease = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS);
+        InvocationResult loaded = lease.loading().get(1, TimeUnit.SECONDS);
+        pool.release(lease.sandbox(), false); // as the invoker does once the runtime answered the call
 
-        assertEquals("Runtime.ImportModuleError", answer.errorType());
+        assertEquals("Runtime.ImportModuleError", loaded.errorType());
         assertTrue(pool.status().isEmpty());
         assertFalse(manager.created.get(0).isAlive());
     }
@@ -268,14 +268,17 @@ class SandboxPoolTest {
         manager.holdInit = true;
         FunctionConfiguration function = function("f", "r1", 128);
 
-        PooledSandbox given = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
+        SandboxPool.Lease lease = pool.acquire(function).get(1, TimeUnit.SECONDS);
+        PooledSandbox given = lease.sandbox();
         CompletableFuture<InvocationResult> answer = given.sandbox.invoke("first", "{}".getBytes(), 0).toCompletableFuture();
         CompletableFuture<SandboxPool.Lease> second = pool.acquire(function);
 
         assertEquals("warming", pool.status().get(0).state());
+        assertFalse(lease.loading().isDone());
         assertFalse(answer.isDone(), "the call waits for the init");
         assertFalse(second.isDone(), "a loading sandbox takes no other call");
         manager.created.get(0).finishInit();
+        assertFalse(lease.loading().get(1, TimeUnit.SECONDS).isFunctionError());
         assertEquals("{}", new String(answer.get(1, TimeUnit.SECONDS).payload()));
         assertEquals("busy", pool.status().get(0).state());
         pool.release(given, true);
