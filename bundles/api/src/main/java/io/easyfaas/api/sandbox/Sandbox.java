@@ -31,7 +31,7 @@ public interface Sandbox {
      * runtime dies first. The deadline is passed to the handler's context; enforcing it is the
      * caller's job.
      *
-     * <p>Since 2.1 (kept in 3.0): may be called as soon as {@link #initialize} has been called, before its stage
+     * <p>Since 3.0: may be called as soon as {@link #initialize} has been called, before its stage
      * completes. The call then reaches the runtime right behind the init, without waiting for its
      * answer; if loading the function fails, the call completes with the init's function error, or
      * with the exception the init failed with. The stage {@code initialize} returned completes
