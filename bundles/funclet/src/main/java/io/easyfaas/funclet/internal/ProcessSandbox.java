@@ -175,7 +175,7 @@ final class ProcessSandbox implements Sandbox {
                         return;
                     }
                     destroy();
-                    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+                    Throwable cause = unwrap(failure);
                     String why = cause instanceof TimeoutException
                             ? "did not connect within " + startTimeoutMillis + " ms"
                             : cause.getMessage();
@@ -281,9 +281,7 @@ final class ProcessSandbox implements Sandbox {
                 if (failure == null) {
                     load(function, codeDirectory);
                 } else {
-                    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-                    initAnswer.completeExceptionally(cause);
-                    initSent.completeExceptionally(cause);
+                    initFailed(unwrap(failure));
                 }
             });
         } else if (!madeFor.equals(new MadeFor(function, codeDirectory))) {
@@ -430,9 +428,7 @@ final class ProcessSandbox implements Sandbox {
         if (open != null) {
             open.close(reason.errorType(), reason.message());
         }
-        SandboxExitedException gone = new SandboxExitedException(reason.errorType(), reason.message());
-        initAnswer.completeExceptionally(gone);
-        initSent.completeExceptionally(gone);
+        initFailed(new SandboxExitedException(reason.errorType(), reason.message()));
         if (exited.complete(null)) {
             if (running == null) {
                 release();
@@ -441,6 +437,16 @@ final class ProcessSandbox implements Sandbox {
                 running.exited().whenComplete((status, failure) -> release());
             }
         }
+    }
+
+    /** Fails the init's answer and the calls waiting to follow the init, where they are not settled yet. */
+    private void initFailed(Throwable cause) {
+        initAnswer.completeExceptionally(cause);
+        initSent.completeExceptionally(cause);
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     private void limitMemory(int megabytes) {
