@@ -194,9 +194,10 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
         }
     }
 
+    /** Runs the binary the interpreter links to: {@code python3} and {@code python3.X} of one binary then start alike and share stem cells. */
     @Override
     protected List<String> commandLine(Path interpreter, Path bootstrapDirectory) {
-        return command(interpreter, prepared.get(interpreter), bootstrapDirectory);
+        return command(binary(interpreter), prepared.get(interpreter), bootstrapDirectory);
     }
 
     /**

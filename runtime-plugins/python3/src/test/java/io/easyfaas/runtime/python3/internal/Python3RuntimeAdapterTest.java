@@ -28,6 +28,10 @@ class Python3RuntimeAdapterTest {
     Path data;
 
     static Python3RuntimeAdapter.Config config(String interpreter) {
+        return config(interpreter, "/usr/bin");
+    }
+
+    static Python3RuntimeAdapter.Config config(String interpreter, String interpreterDirectory) {
         return new Python3RuntimeAdapter.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -41,7 +45,7 @@ class Python3RuntimeAdapterTest {
 
             @Override
             public String interpreter_directory() {
-                return "/usr/bin";
+                return interpreterDirectory;
             }
         };
     }
@@ -62,7 +66,8 @@ class Python3RuntimeAdapterTest {
         assertEquals(Files.readString(Path.of("src/main/resources/bootstrap/bootstrap.py")),
                 Files.readString(dir.resolve("bootstrap.py")));
         List<String> command = adapter.command("python3", dir);
-        assertTrue(command.get(0).startsWith("/usr/") && command.get(0).endsWith("/python3"), command::toString);
+        assertEquals(BootstrapFiles.firstExecutable(Python3RuntimeAdapter.DEFAULT_INTERPRETERS).orElseThrow().toRealPath().toString(),
+                command.get(0), "the binary python3 links to");
         assertEquals(List.of("-I", "-S", "-u"), command.subList(1, 4), "site is skipped: the bootstrap is given the path");
         Path compiled = Path.of(command.get(4));
         assertTrue(compiled.startsWith(dir) && compiled.getFileName().toString().matches("bootstrap\\.cpython-3\\d+\\.pyc")
@@ -109,10 +114,25 @@ class Python3RuntimeAdapterTest {
         Python3RuntimeAdapter adapter = new Python3RuntimeAdapter(config(""), context());
         Map.Entry<String, Path> versioned = found.entrySet().iterator().next();
         List<String> command = adapter.command(versioned.getKey(), adapter.bootstrapDirectory());
-        assertEquals(versioned.getValue().toString(), command.get(0));
+        assertEquals(versioned.getValue().toRealPath().toString(), command.get(0));
         try (RuntimeHarness runtime = RuntimeHarness.start(command)) {
             assertEquals("hello", runtime.hello().type());
         }
+    }
+
+    @Test
+    void runtimesOfOneBinaryStartAlikeSoTheyCanShareStemCells() throws Exception {
+        Path real = BootstrapFiles.firstExecutable(Python3RuntimeAdapter.DEFAULT_INTERPRETERS).orElseThrow().toRealPath();
+        Path bin = Files.createDirectory(data.resolve("bin"));
+        Path python3 = Files.createSymbolicLink(bin.resolve("python3"), real);
+        Files.createSymbolicLink(bin.resolve("python3.11"), real);
+        Files.copy(real, bin.resolve("python3.9")); // another binary, even with the same bytes
+
+        Python3RuntimeAdapter adapter = new Python3RuntimeAdapter(config(python3.toString(), bin.toString()), context());
+        Path seen = Path.of("/opt/easyfaas/runtime");
+        assertEquals(adapter.command("python3", seen), adapter.command("python3.11", seen));
+        assertEquals(real.toString(), adapter.command("python3", seen).get(0));
+        assertEquals(bin.resolve("python3.9").toString(), adapter.command("python3.9", seen).get(0));
     }
 
     @Test
