@@ -118,11 +118,15 @@ public class PoolIT {
     }
 
     @Test
-    public void aFirstCallSpecialisesAReadyStemCell() throws Exception {
+    public void aFirstCallSpecialisesAReadyStemCellKeptForEveryNameOfItsInterpreter() throws Exception {
         awaitTrue("a nodejs20 stem cell is ready", () -> !stemCells("nodejs20").isEmpty(), 20);
+        Thread.sleep(300); // a stem cell per runtime name would be starting by now
+        assertEquals("nodejs10, nodejs12 and nodejs20 run one node: they share one stem cell", List.of(),
+                sandboxes().stream().filter(s -> s.contains("\"State\":\"stem\"") && s.contains("\"Runtime\":\"nodejs1")).toList());
+        assertEquals(1, stemCells("nodejs20").size());
         String stemId = field(stemCells("nodejs20").get(0), "Id");
         long stemWarmupsBefore = metric("easyfaas_cold_starts_total{kind=\"stem_cell\"}");
-        engine.deploy("node-stem", "nodejs20", "index.handler", 3, "index.js", NODE_SLEEPER);
+        engine.deploy("node-stem", "nodejs12", "index.handler", 3, "index.js", NODE_SLEEPER);
 
         HttpResponse<String> response = engine.invoke("node-stem", "{}");
 
@@ -130,6 +134,7 @@ public class PoolIT {
         List<String> sandboxes = sandboxesOf("node-stem");
         assertEquals(sandboxes.toString(), 1, sandboxes.size());
         assertEquals("the stem cell became the function's sandbox", stemId, field(sandboxes.get(0), "Id"));
+        assertEquals("nodejs12", field(sandboxes.get(0), "Runtime"));
         assertEquals(stemWarmupsBefore + 1, metric("easyfaas_cold_starts_total{kind=\"stem_cell\"}"));
         awaitTrue("the stem cell is replaced", () -> stemCells("nodejs20").stream()
                 .noneMatch(s -> field(s, "Id").equals(stemId)) && !stemCells("nodejs20").isEmpty(), 20);

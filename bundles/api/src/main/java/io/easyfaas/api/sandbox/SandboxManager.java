@@ -34,4 +34,16 @@ public interface SandboxManager {
 
     /** Runtime names that can be created now. */
     Set<String> runtimes();
+
+    /**
+     * The runtime whose stem cells serve functions of {@code runtime}. Runtimes that a plugin
+     * starts with the same command line (several names for one interpreter, such as
+     * {@code nodejs12} and {@code nodejs20} on one {@code node}) share their stem cells, kept
+     * under one of their names; any other runtime, installed or not, is its own.
+     *
+     * @since 3.1
+     */
+    default String stemCellRuntime(String runtime) {
+        return runtime;
+    }
 }

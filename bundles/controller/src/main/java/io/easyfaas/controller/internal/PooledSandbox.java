@@ -42,6 +42,11 @@ final class PooledSandbox {
         this.phase = Phase.WARMING;
     }
 
+    /** The function's runtime once specialised: a stem cell may serve another name for its interpreter. */
+    String runtime() {
+        return function == null ? sandbox.runtime() : function.runtime();
+    }
+
     boolean canTakeCall(int concurrency) {
         return phase == Phase.ACTIVE && !detached && inFlight < concurrency && sandbox.isAlive();
     }

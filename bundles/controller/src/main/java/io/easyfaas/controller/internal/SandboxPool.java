@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
@@ -301,7 +302,7 @@ final class SandboxPool {
      */
     private ColdStart planColdStart(Revision revision, FunctionConfiguration function, List<Runnable> after) {
         // a host-network function needs a sandbox made without its own network namespace
-        PooledSandbox stem = FunctionDefinition.NETWORK_HOST.equals(function.network()) ? null : takeStem(function.runtime());
+        PooledSandbox stem = FunctionDefinition.NETWORK_HOST.equals(function.network()) ? null : takeStem(sandboxManager.stemCellRuntime(function.runtime()));
         int memoryDelta = function.memorySize() - (stem == null ? 0 : stem.memoryMb);
         if (!admit(memoryDelta, stem == null ? 1 : 0, revision.key, true, after)) {
             if (stem != null) {
@@ -317,8 +318,8 @@ final class SandboxPool {
         return new ColdStart(revision, function, stem);
     }
 
-    private PooledSandbox takeStem(String runtime) {
-        Deque<PooledSandbox> ready = stems.get(runtime);
+    private PooledSandbox takeStem(String stemCellRuntime) {
+        Deque<PooledSandbox> ready = stems.get(stemCellRuntime);
         PooledSandbox stem;
         while (ready != null && (stem = ready.pollFirst()) != null) {
             if (stem.sandbox.isAlive() && !stem.detached) {
@@ -545,12 +546,15 @@ final class SandboxPool {
     }
 
     /**
-     * Keeps the configured number of stem cells per installed runtime, destroys those of
+     * Keeps the configured number of stem cells per installed runtime (runtimes sharing an
+     * interpreter share them, see {@link SandboxManager#stemCellRuntime}), destroys those of
      * runtimes no longer installed and drains warm sandboxes of those runtimes. Runs on the
      * timer: starting a process must not delay a call.
      */
     void maintainStems() {
         Set<String> installed = sandboxManager.runtimes();
+        Set<String> stemCellRuntimes = new TreeSet<>();
+        installed.forEach(runtime -> stemCellRuntimes.add(sandboxManager.stemCellRuntime(runtime)));
         PoolSettings limits = settings;
         List<Runnable> after = new ArrayList<>();
         List<String> toStart = new ArrayList<>();
@@ -559,21 +563,21 @@ final class SandboxPool {
                 return;
             }
             for (Map.Entry<String, Deque<PooledSandbox>> entry : stems.entrySet()) {
-                boolean wanted = installed.contains(entry.getKey());
+                boolean wanted = stemCellRuntimes.contains(entry.getKey());
                 int keep = wanted ? limits.stemCellsPerRuntime() : 0;
                 while (entry.getValue().size() > keep) {
                     retire(entry.getValue().peekLast(), after);
                 }
             }
             for (PooledSandbox pooled : List.copyOf(all)) {
-                if (pooled.phase == PooledSandbox.Phase.ACTIVE && !installed.contains(pooled.sandbox.runtime())) {
+                if (pooled.phase == PooledSandbox.Phase.ACTIVE && !installed.contains(pooled.runtime())) {
                     pooled.phase = PooledSandbox.Phase.DRAINING;
                     if (pooled.inFlight == 0) {
                         retire(pooled, after);
                     }
                 }
             }
-            for (String runtime : installed) {
+            for (String runtime : stemCellRuntimes) {
                 int have = stems.getOrDefault(runtime, new ArrayDeque<>()).size() + stemsStarting.getOrDefault(runtime, 0);
                 for (int i = have; i < limits.stemCellsPerRuntime() && admit(limits.stemCellMemoryMb(), 1, null, false, after); i++) {
                     stemsStarting.merge(runtime, 1, Integer::sum);
@@ -674,7 +678,7 @@ final class SandboxPool {
         synchronized (lock) {
             for (PooledSandbox pooled : all) {
                 FunctionConfiguration function = pooled.function;
-                list.add(new SandboxStatus(pooled.sandbox.id(), pooled.sandbox.runtime(), state(pooled),
+                list.add(new SandboxStatus(pooled.sandbox.id(), pooled.runtime(), state(pooled),
                         function == null ? null : function.functionName(), function == null ? null : function.version(),
                         function == null ? null : function.codeSha256(), TimeUnit.NANOSECONDS.toMillis(now - pooled.createdNanos),
                         pooled.callsServed, pooled.inFlight, pooled.memoryMb, pooled.sandbox.pid()));

@@ -28,6 +28,7 @@ import io.easyfaas.api.function.FunctionConfiguration;
 import io.easyfaas.api.function.FunctionDefinition;
 import io.easyfaas.api.function.FunctionEnvironment;
 import io.easyfaas.api.invoke.InvocationResult;
+import io.easyfaas.api.pool.SandboxStatus;
 import io.easyfaas.api.sandbox.Sandbox;
 import io.easyfaas.api.sandbox.SandboxManager;
 
@@ -162,6 +163,25 @@ class SandboxPoolTest {
         assertEquals(2, manager.created.size(), "no new stem cell competes with the first call while it runs");
         pool.release(taken, true);
         awaitTrue(() -> manager.created.size() == 3, "the taken stem cell is replaced once the call is answered");
+    }
+
+    @Test
+    void runtimesOfOneInterpreterShareTheirStemCells() throws Exception {
+        manager.runtimes.add("r0");
+        manager.sharedStemCells.put("r1", "r0");
+        SandboxPool pool = pool(10, 10_000, 1, 1, 4, 0, 1000);
+        pool.maintainStems();
+        assertEquals(1, manager.created.size(), "one stem cell for the two runtimes");
+        FakeSandbox stem = manager.created.get(0);
+        assertEquals("r0", stem.runtime());
+
+        PooledSandbox taken = pool.acquire(function("f", "r1", 256)).get(1, TimeUnit.SECONDS).sandbox();
+
+        assertSame(stem, taken.sandbox, "an r1 function takes the stem cell kept under r0");
+        assertEquals(List.of("r1"), pool.status().stream().map(SandboxStatus::runtime).toList(), "listed with its function's runtime");
+        pool.release(taken, true);
+        awaitTrue(() -> manager.created.size() == 2, "the taken stem cell is replaced");
+        assertEquals("r0", manager.created.get(1).runtime());
     }
 
     @Test
@@ -316,6 +336,7 @@ class SandboxPoolTest {
     /** Sandboxes that start at once and load any function, unless told to fail. */
     private static final class FakeSandboxManager implements SandboxManager {
         final Set<String> runtimes = new ConcurrentSkipListSet<>(Set.of("r1"));
+        final Map<String, String> sharedStemCells = new ConcurrentHashMap<>();
         final List<FakeSandbox> created = new CopyOnWriteArrayList<>();
         final List<String> networks = new CopyOnWriteArrayList<>();
         final List<Integer> stemMemoryLimits = new CopyOnWriteArrayList<>();
@@ -343,6 +364,11 @@ class SandboxPoolTest {
         @Override
         public Set<String> runtimes() {
             return Set.copyOf(runtimes);
+        }
+
+        @Override
+        public String stemCellRuntime(String runtime) {
+            return sharedStemCells.getOrDefault(runtime, runtime);
         }
     }
 }

@@ -3,6 +3,9 @@ package io.easyfaas.funclet.internal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -96,6 +99,8 @@ public class ProcessSandboxManager implements SandboxManager {
     private final SandboxStarter starter = new SandboxStarter();
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, RuntimeAdapter> adapters = new ConcurrentHashMap<>();
+    /** Each installed runtime with the runtime whose stem cells serve it; replaced as adapters come and go. */
+    private volatile Map<String, String> stemCellRuntimes = Map.of();
     private final Set<ProcessSandbox> live = ConcurrentHashMap.newKeySet();
     /** What the next sandbox needs before its runtime starts, made ahead after each start. */
     private final AtomicReference<SandboxSlot> spareSlot = new AtomicReference<>();
@@ -164,22 +169,53 @@ public class ProcessSandboxManager implements SandboxManager {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void bindRuntimeAdapter(RuntimeAdapter adapter) {
+    synchronized void bindRuntimeAdapter(RuntimeAdapter adapter) {
         for (String name : adapter.runtimeNames()) {
             adapters.put(name, adapter);
         }
+        stemCellRuntimes = stemCellRuntimes(adapters);
         LOG.info("Runtimes available: {}", runtimes());
         adapterBound.getAndSet(new CompletableFuture<>()).complete(null);
     }
 
-    void unbindRuntimeAdapter(RuntimeAdapter adapter) {
+    synchronized void unbindRuntimeAdapter(RuntimeAdapter adapter) {
         adapters.values().removeIf(a -> a == adapter);
+        stemCellRuntimes = stemCellRuntimes(adapters);
         LOG.info("Runtimes available: {}", runtimes());
+    }
+
+    /**
+     * Groups the runtimes each adapter starts with the same command line (names for one
+     * interpreter), each group under its shortest name, the newest of equals ({@code nodejs20}
+     * before {@code nodejs12}; {@code python3} before {@code python3.11}).
+     */
+    static Map<String, String> stemCellRuntimes(Map<String, RuntimeAdapter> adapters) {
+        Map<List<Object>, String> named = new HashMap<>();
+        Comparator<String> preferred = Comparator.comparingInt(String::length).thenComparing(Comparator.reverseOrder());
+        adapters.forEach((runtime, adapter) -> named.merge(sameStart(runtime, adapter), runtime,
+                (a, b) -> preferred.compare(a, b) <= 0 ? a : b));
+        Map<String, String> shared = new HashMap<>();
+        adapters.forEach((runtime, adapter) -> shared.put(runtime, named.get(sameStart(runtime, adapter))));
+        return Map.copyOf(shared);
+    }
+
+    /** What makes two runtimes' stem cells interchangeable: the same plugin, starting the same command. */
+    private static List<Object> sameStart(String runtime, RuntimeAdapter adapter) {
+        try {
+            return List.of(adapter, adapter.command(runtime, adapter.bootstrapDirectory()));
+        } catch (RuntimeException e) { // the runtime's starts will say why; it shares nothing meanwhile
+            return List.of(adapter, runtime);
+        }
     }
 
     @Override
     public Set<String> runtimes() {
         return new TreeSet<>(adapters.keySet());
+    }
+
+    @Override
+    public String stemCellRuntime(String runtime) {
+        return stemCellRuntimes.getOrDefault(runtime, runtime);
     }
 
     @Override

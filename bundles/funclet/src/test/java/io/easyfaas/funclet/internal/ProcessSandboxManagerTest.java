@@ -170,6 +170,53 @@ class ProcessSandboxManagerTest {
         };
     }
 
+    /** Serves {@code commands}' runtime names, each started by its command line. */
+    private static RuntimeAdapter adapter(Map<String, List<String>> commands) {
+        return new RuntimeAdapter() {
+            @Override
+            public Set<String> runtimeNames() {
+                return commands.keySet();
+            }
+
+            @Override
+            public Path bootstrapDirectory() {
+                return Path.of("/");
+            }
+
+            @Override
+            public List<String> command(String runtimeName, Path bootstrapDirectory) {
+                return commands.get(runtimeName);
+            }
+        };
+    }
+
+    @Test
+    void runtimesAPluginStartsAlikeShareStemCells() throws Exception {
+        ProcessSandboxManager manager = funclet(1000);
+        List<String> node = List.of("/usr/bin/node", "/b/index.js");
+        RuntimeAdapter nodejs = adapter(Map.of("nodejs10", node, "nodejs12", node, "nodejs20", node));
+        List<String> python311 = List.of("/usr/bin/python3.11", "-I", "/b/bootstrap.py");
+        RuntimeAdapter python = adapter(Map.of("python3", python311, "python3.11", python311,
+                "python3.9", List.of("/usr/bin/python3.9", "-I", "/b/bootstrap.py")));
+        manager.bindRuntimeAdapter(nodejs);
+        manager.bindRuntimeAdapter(python);
+        RuntimeAdapter sameCommandOtherPlugin = adapter(Map.of("deno", node));
+        manager.bindRuntimeAdapter(sameCommandOtherPlugin);
+
+        for (String runtime : List.of("nodejs10", "nodejs12", "nodejs20")) {
+            assertEquals("nodejs20", manager.stemCellRuntime(runtime), runtime);
+        }
+        assertEquals("python3", manager.stemCellRuntime("python3.11"));
+        assertEquals("python3", manager.stemCellRuntime("python3"));
+        assertEquals("python3.9", manager.stemCellRuntime("python3.9"), "another interpreter: its own stem cells");
+        assertEquals("deno", manager.stemCellRuntime("deno"), "another plugin's runtime never gets a stem cell it did not start");
+        assertEquals("ruby3", manager.stemCellRuntime("ruby3"), "not installed");
+
+        manager.unbindRuntimeAdapter(nodejs);
+        assertEquals("nodejs12", manager.stemCellRuntime("nodejs12"), "a removed runtime shares nothing");
+        assertEquals("python3", manager.stemCellRuntime("python3.11"));
+    }
+
     @Test
     void aRuntimeBeingReplacedIsWaitedFor() throws Exception {
         assumeTrue(Files.isExecutable(PYTHON));
