@@ -28,10 +28,13 @@ final class ChannelReactor implements AutoCloseable {
 
     private final Selector selector;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final Runnable afterEachRound;
     private final Thread thread;
     private volatile boolean running = true;
 
-    ChannelReactor(String name) throws IOException {
+    /** @param afterEachRound run on the reactor thread once the tasks and ready channels of a wake-up are handled */
+    ChannelReactor(String name, Runnable afterEachRound) throws IOException {
+        this.afterEachRound = afterEachRound;
         selector = Selector.open();
         thread = new Thread(this::loop, name);
         thread.setDaemon(true);
@@ -85,6 +88,7 @@ final class ChannelReactor implements AutoCloseable {
                     }
                 }
                 selector.selectedKeys().clear();
+                afterEachRound.run();
             } catch (IOException | RuntimeException e) {
                 if (running) {
                     LOG.error("Sandbox channel reactor failed; carrying on", e);

@@ -72,6 +72,10 @@ public class FunctionLogStore implements FunctionLogs {
     private final long maxFileBytes;
     private final int files;
     private final Map<String, FunctionLog> logs = new ConcurrentHashMap<>();
+    /** The thread whose appends are held until {@link #writeHeld}; see {@link #holdAppendsOfThisThread}. */
+    private volatile Thread holdingThread;
+    /** The logs holding lines of {@link #holdingThread}; touched by that thread only. */
+    private final List<FunctionLog> holding = new ArrayList<>();
 
     @Activate
     public FunctionLogStore(Config config) {
@@ -85,10 +89,35 @@ public class FunctionLogStore implements FunctionLogs {
         this.files = Math.max(1, files);
     }
 
-    /** Appends lines of one call to the function's log in one write, and tells its followers. */
+    /**
+     * Appends lines of one call to the function's log in one write, and tells its followers; on
+     * the {@link #holdAppendsOfThisThread holding thread}, the write waits for {@link #writeHeld}.
+     */
     void append(String functionName, String requestId, List<String> messages) {
         if (!messages.isEmpty()) {
-            log(functionName).append(requestId, messages);
+            FunctionLog log = log(functionName);
+            boolean hold = Thread.currentThread() == holdingThread;
+            if (log.append(requestId, messages, hold) && hold) {
+                holding.add(log);
+            }
+        }
+    }
+
+    /**
+     * Makes the calling thread's appends wait for its {@link #writeHeld}, so that a thread that
+     * works in rounds writes each log once a round: the sandbox channels' thread answers several
+     * calls a round under load, and a write per call cost about 3 µs of system time each.
+     * Followers get the lines at once, and {@link #read} writes what is held first.
+     */
+    void holdAppendsOfThisThread() {
+        holdingThread = Thread.currentThread();
+    }
+
+    /** Writes what the holding thread's appends left in memory; called by that thread. */
+    void writeHeld() {
+        if (!holding.isEmpty()) {
+            holding.forEach(FunctionLog::writeHeld);
+            holding.clear();
         }
     }
 
@@ -150,15 +179,33 @@ public class FunctionLogStore implements FunctionLogs {
             this.directory = directory;
         }
 
-        synchronized void append(String requestId, List<String> messages) {
+        /** Lines appended but not written yet, oldest first. */
+        private final StringBuilder held = new StringBuilder();
+
+        /** Returns whether these lines are the first held since the last write. */
+        synchronized boolean append(String requestId, List<String> messages, boolean hold) {
             List<LogEntry> entries = new ArrayList<>(messages.size());
-            StringBuilder text = new StringBuilder();
+            int heldBefore = held.length();
             for (String message : messages) {
                 LogEntry entry = new LogEntry(nextTime(), requestId, message);
                 entries.add(entry);
-                text.append(format(entry.time())).append('\t').append(requestId).append('\t').append(message).append('\n');
+                held.append(format(entry.time())).append('\t').append(requestId).append('\t').append(message).append('\n');
             }
-            byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+            if (!hold) {
+                writeHeld();
+            }
+            for (Consumer<LogEntry> follower : followers) {
+                entries.forEach(follower);
+            }
+            return hold && heldBefore == 0;
+        }
+
+        synchronized void writeHeld() {
+            if (held.length() == 0) {
+                return;
+            }
+            byte[] bytes = held.toString().getBytes(StandardCharsets.UTF_8);
+            held.setLength(0);
             try {
                 if (out != null && size > 0 && size + bytes.length > maxFileBytes) {
                     rotate();
@@ -171,10 +218,6 @@ public class FunctionLogStore implements FunctionLogs {
                 size += bytes.length;
             } catch (IOException e) {
                 LOG.warn("Could not write the log of {}: {}", directory.getFileName(), e.toString());
-                return;
-            }
-            for (Consumer<LogEntry> follower : followers) {
-                entries.forEach(follower);
             }
         }
 
@@ -216,7 +259,7 @@ public class FunctionLogStore implements FunctionLogs {
         }
 
         private void rotate() throws IOException {
-            close();
+            closeFile();
             Files.deleteIfExists(file(files - 1));
             for (int i = files - 2; i >= 0; i--) {
                 if (Files.exists(file(i))) {
@@ -230,6 +273,11 @@ public class FunctionLogStore implements FunctionLogs {
         }
 
         synchronized void close() {
+            writeHeld();
+            closeFile();
+        }
+
+        private void closeFile() {
             if (out != null) {
                 try {
                     out.close();
@@ -249,6 +297,7 @@ public class FunctionLogStore implements FunctionLogs {
             List<InputStream> snapshot = new ArrayList<>();
             try {
                 synchronized (this) {
+                    writeHeld();
                     for (int generation = files - 1; generation >= 0; generation--) {
                         try {
                             FileChannel channel = FileChannel.open(file(generation), StandardOpenOption.READ);

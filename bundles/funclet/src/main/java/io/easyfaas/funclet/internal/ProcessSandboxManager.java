@@ -149,7 +149,8 @@ public class ProcessSandboxManager implements SandboxManager {
                 : SandboxLayout.unisolated();
         deleteSandboxCgroups("left by an earlier engine process");
         directories.reclaim();
-        reactor = new ChannelReactor("easyfaas-sandbox-channels");
+        reactor = new ChannelReactor("easyfaas-sandbox-channels", logs::writeHeld);
+        reactor.execute(logs::holdAppendsOfThisThread); // calls answered in one wake-up write each log once
     }
 
     /**

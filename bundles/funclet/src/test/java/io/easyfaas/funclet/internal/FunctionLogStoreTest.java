@@ -40,6 +40,35 @@ class FunctionLogStoreTest {
     }
 
     @Test
+    void aHoldingThreadsLinesGoToDiskAtItsRoundsEndYetReadersFollowersAndOtherWritersSeeThemInOrder() throws Exception {
+        FunctionLogStore store = new FunctionLogStore(root, 1 << 20, 3);
+        Path file = root.resolve("f").resolve("function.log");
+        List<String> followed = new ArrayList<>();
+        store.follow("f", null, entry -> followed.add(entry.message()));
+        store.holdAppendsOfThisThread();
+
+        store.append("f", "a", List.of("one"));
+        store.append("f", "b", List.of("two"));
+        assertTrue(!Files.exists(file) || Files.readAllLines(file).isEmpty(), "held until the round ends");
+        assertEquals(List.of("one", "two"), followed, "followers see lines at once");
+        store.writeHeld();
+        assertEquals(2, Files.readAllLines(file).size(), "one write at the round's end");
+
+        store.append("f", "a", List.of("three"));
+        assertEquals(List.of("one", "two", "three"), messages(store.read("f", new LogQuery(null, null, null, 10))),
+                "a reader gets what is held");
+        store.append("f", "a", List.of("four"));
+        Thread other = new Thread(() -> store.append("f", "c", List.of("five")));
+        other.start();
+        other.join();
+        assertEquals(5, Files.readAllLines(file).size(), "another thread's write takes what was held first");
+        store.append("f", "a", List.of("six"));
+        store.writeHeld();
+        assertEquals(List.of("one", "two", "three", "four", "five", "six"),
+                Files.readAllLines(file).stream().map(line -> line.substring(line.lastIndexOf('\t') + 1)).toList());
+    }
+
+    @Test
     void eachLineOnDiskStartsWithItsTimeInIso8601WithMicroseconds() throws IOException {
         FunctionLogStore store = new FunctionLogStore(root, 1 << 20, 3);
         store.append("f", "a", List.of("one"));
