@@ -302,7 +302,8 @@ final class SandboxPool {
      */
     private ColdStart planColdStart(Revision revision, FunctionConfiguration function, List<Runnable> after) {
         // a host-network function needs a sandbox made without its own network namespace
-        PooledSandbox stem = FunctionDefinition.NETWORK_HOST.equals(function.network()) ? null : takeStem(sandboxManager.stemCellRuntime(function.runtime()));
+        PooledSandbox stem = FunctionDefinition.NETWORK_HOST.equals(function.network()) ? null
+                : takeStem(sandboxManager.stemCellRuntime(function.runtime()));
         int memoryDelta = function.memorySize() - (stem == null ? 0 : stem.memoryMb);
         if (!admit(memoryDelta, stem == null ? 1 : 0, revision.key, true, after)) {
             if (stem != null) {

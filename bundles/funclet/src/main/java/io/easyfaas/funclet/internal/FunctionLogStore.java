@@ -174,13 +174,12 @@ public class FunctionLogStore implements FunctionLogs {
         private Instant last = Instant.EPOCH;
         private long formattedSecond = Long.MIN_VALUE;
         private String formattedSecondPrefix;
+        /** Lines appended but not written yet, oldest first. */
+        private final StringBuilder held = new StringBuilder();
 
         FunctionLog(Path directory) {
             this.directory = directory;
         }
-
-        /** Lines appended but not written yet, oldest first. */
-        private final StringBuilder held = new StringBuilder();
 
         /** Returns whether these lines are the first held since the last write. */
         synchronized boolean append(String requestId, List<String> messages, boolean hold) {
