@@ -52,6 +52,7 @@ const currentCall = new AsyncLocalStorage(); // the request id of the call the c
 const socket = net.createConnection({ path: socketPath });
 socket.on('connect', function () {
   send({ type: 'hello', runtime: 'nodejs', pid: process.pid, version: process.version }, EMPTY);
+  uncork(); // the hello goes out now, not after the warm-up
   warmUp();
 });
 socket.on('error', function (err) {
