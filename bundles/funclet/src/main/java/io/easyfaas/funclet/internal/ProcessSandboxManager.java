@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BinaryOperator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -191,12 +192,13 @@ public class ProcessSandboxManager implements SandboxManager {
      * before {@code nodejs12}; {@code python3} before {@code python3.11}).
      */
     static Map<String, String> stemCellRuntimes(Map<String, RuntimeAdapter> adapters) {
+        Map<String, List<Object>> starts = new HashMap<>();
+        adapters.forEach((runtime, adapter) -> starts.put(runtime, sameStart(runtime, adapter)));
         Map<List<Object>, String> named = new HashMap<>();
         Comparator<String> preferred = Comparator.comparingInt(String::length).thenComparing(Comparator.reverseOrder());
-        adapters.forEach((runtime, adapter) -> named.merge(sameStart(runtime, adapter), runtime,
-                (a, b) -> preferred.compare(a, b) <= 0 ? a : b));
+        starts.forEach((runtime, start) -> named.merge(start, runtime, BinaryOperator.minBy(preferred)));
         Map<String, String> shared = new HashMap<>();
-        adapters.forEach((runtime, adapter) -> shared.put(runtime, named.get(sameStart(runtime, adapter))));
+        starts.forEach((runtime, start) -> shared.put(runtime, named.get(start)));
         return Map.copyOf(shared);
     }
 
