@@ -31,6 +31,7 @@ import io.easyfaas.api.kernel.Cgroup;
 import io.easyfaas.api.kernel.ExitStatus;
 import io.easyfaas.api.kernel.Isolation;
 import io.easyfaas.api.kernel.LaunchSpec;
+import io.easyfaas.api.kernel.MountSpec;
 import io.easyfaas.api.kernel.KernelException;
 import io.easyfaas.api.kernel.LaunchedProcess;
 import io.easyfaas.api.kernel.ProcessLauncher;
@@ -118,9 +119,11 @@ final class ProcessSandbox implements Sandbox {
     /**
      * Starts the runtime, which connects to {@code listener}, and completes once its bootstrap
      * has said hello; fails (and cleans up) if it exits or stays silent for {@code startTimeoutMillis}.
+     *
+     * @param systemEntries the host's system entries the sandbox shows ({@link SandboxLayout#systemEntries()})
      */
-    CompletableFuture<Sandbox> start(RuntimeAdapter adapter, RuntimeListener listener, ChannelReactor reactor, int maxFrameBytes,
-            long startTimeoutMillis) {
+    CompletableFuture<Sandbox> start(RuntimeAdapter adapter, RuntimeListener listener, List<MountSpec> systemEntries,
+            ChannelReactor reactor, int maxFrameBytes, long startTimeoutMillis) {
         CompletableFuture<Sandbox> ready = new CompletableFuture<>();
         this.listener = listener;
         try {
@@ -131,8 +134,8 @@ final class ProcessSandbox implements Sandbox {
             List<String> command = adapter.command(runtime, layout.bootstrapDirectory(adapter.bootstrapDirectory()));
             Isolation isolation = null;
             if (layout.isolated()) {
-                isolation = layout.isolation(id, Path.of(command.get(0)), adapter.bootstrapDirectory(), listener.socketPath(),
-                        hostNetwork, madeFor == null ? null : madeFor.codeDirectory());
+                isolation = layout.isolation(id, systemEntries, Path.of(command.get(0)), adapter.bootstrapDirectory(),
+                        listener.socketPath(), hostNetwork, madeFor == null ? null : madeFor.codeDirectory());
             }
             process = launcher.launch(new LaunchSpec(command, layout.environment(id, work, listener.socketPath()),
                     layout.workingDirectory(work), directories.logs().resolve(id + ".log"),

@@ -89,19 +89,30 @@ final class SandboxLayout {
     }
 
     /**
+     * The host's system directories and /etc entries as they are now, as a sandbox shows them:
+     * some 50 file lookups, which the funclet makes ahead of the start that uses them.
+     */
+    static List<MountSpec> systemEntries() {
+        List<MountSpec> entries = new ArrayList<>();
+        for (String directory : SYSTEM_DIRECTORIES) {
+            addSystemEntry(entries, Path.of(directory));
+        }
+        for (String entry : ETC_ENTRIES) {
+            addSystemEntry(entries, Path.of("/etc", entry));
+        }
+        return List.copyOf(entries);
+    }
+
+    /**
      * The isolation of a sandbox whose runtime is {@code interpreter} (a host path).
      *
+     * @param systemEntries what {@link #systemEntries()} found
      * @param hostCode the function's code, for a sandbox made for it; {@code null} for a stem
      *     cell, whose code is attached later
      */
-    Isolation isolation(String sandboxId, Path interpreter, Path hostBootstrap, Path hostSocket, boolean hostNetwork, Path hostCode) {
-        List<MountSpec> mounts = new ArrayList<>();
-        for (String directory : SYSTEM_DIRECTORIES) {
-            addSystemEntry(mounts, Path.of(directory));
-        }
-        for (String entry : ETC_ENTRIES) {
-            addSystemEntry(mounts, Path.of("/etc", entry));
-        }
+    Isolation isolation(String sandboxId, List<MountSpec> systemEntries, Path interpreter, Path hostBootstrap, Path hostSocket,
+            boolean hostNetwork, Path hostCode) {
+        List<MountSpec> mounts = new ArrayList<>(systemEntries);
         Path interpreterHome = interpreterHome(interpreter);
         if (interpreterHome != null) {
             mounts.add(MountSpec.bind(interpreterHome, interpreterHome.toString(), true));
