@@ -51,7 +51,7 @@ const currentCall = new AsyncLocalStorage(); // the request id of the call the c
 
 const socket = net.createConnection({ path: socketPath });
 socket.on('connect', function () {
-  send({ type: 'hello', runtime: 'nodejs', pid: process.pid, version: process.version }, EMPTY);
+  send({ type: 'hello', runtime: 'nodejs', pid: process.pid, version: process.version, ping: true }, EMPTY);
   uncork(); // the hello goes out now, not after the warm-up
   warmUp();
 });
@@ -224,6 +224,8 @@ function dispatch(headerBytes, payload) {
     invoke(header.id, typeof header.deadline === 'number' ? header.deadline : 0, payload);
   } else if (header.type === 'init') {
     init(header);
+  } else if (header.type === 'ping') { // a health check: answered once the event loop gets here
+    send({ type: 'result', id: header.id, error: false }, EMPTY);
   } else {
     writeDiagnostic('easyfaas bootstrap: ignoring frame of type ' + header.type + '\n');
   }

@@ -354,7 +354,7 @@ def main():
         return 2
     conn = Connection(path)
     conn.send({"type": "hello", "runtime": "python3", "pid": os.getpid(),
-               "version": "%d.%d.%d" % sys.version_info[:3]}, EMPTY)
+               "version": "%d.%d.%d" % sys.version_info[:3], "ping": True}, EMPTY)
     function = Function()
     log = CallLog(conn)
     sys.stdout = CallOutput(sys.stdout, log)
@@ -387,6 +387,8 @@ def serve(conn, function, log):
             conn.reply(header.get("id"), True, function.init_error)
         else:
             conn.reply(header.get("id"), False, EMPTY)
+    elif kind == "ping":  # a health check between calls
+        conn.reply(header.get("id"), False, EMPTY)
     else:
         sys.stderr.write("easyfaas bootstrap: ignoring frame of type %r\n" % (kind,))
 

@@ -26,6 +26,11 @@ package io.easyfaas.api.runtime;
  * to, decided where it was written, so concurrent calls never mix. A call's log frames come
  * before its {@code result}; frames for a call already answered are still kept in the
  * function's log. Output not tied to a call goes to the process's stdout/stderr.</li>
+ * <li>Since 1.2: a bootstrap whose hello carries {@code "ping":true} answers
+ * {@code {"type":"ping","id":"<id>"}} with {@code {"type":"result","id":"<same id>","error":false}}
+ * and an empty payload, as soon as it can read a frame: the engine's health check of an idle
+ * sandbox. A runtime that is busy with something left behind by a call, or stuck, answers late or
+ * never.</li>
  * </ol>
  */
 public final class RuntimeProtocol {
@@ -38,6 +43,9 @@ public final class RuntimeProtocol {
 
     /** Header {@code type} of a frame carrying a call's output (runtime to engine). */
     public static final String LOG_TYPE = "log";
+
+    /** Header {@code type} of a health check (engine to runtime), since 1.2. */
+    public static final String PING_TYPE = "ping";
 
     /** Length of the frame prefix: two unsigned 32-bit integers. */
     public static final int PREFIX_BYTES = 8;

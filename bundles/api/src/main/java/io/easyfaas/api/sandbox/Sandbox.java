@@ -1,6 +1,7 @@
 package io.easyfaas.api.sandbox;
 
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import io.easyfaas.api.function.FunctionConfiguration;
@@ -38,6 +39,15 @@ public interface Sandbox {
      * (and runs what depends on it) before such a call completes.
      */
     CompletionStage<InvocationResult> invoke(String requestId, byte[] event, long deadlineEpochMillis);
+
+    /**
+     * Since 3.2: a health check. Completes once the runtime has answered, or at once where it
+     * cannot be asked (its bootstrap does not answer pings); completes exceptionally if the
+     * sandbox is gone. A runtime that is stuck never answers: the caller decides how long to wait.
+     */
+    default CompletionStage<Void> ping() {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /** Completes when the runtime process is gone, whatever the reason. */
     CompletionStage<Void> exited();

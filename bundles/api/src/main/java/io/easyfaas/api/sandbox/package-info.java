@@ -1,6 +1,6 @@
 /** Sandboxes: isolated runtimes that the controller specialises for one function and calls. */
 @Export
-@Version("3.1.0")
+@Version("3.2.0")
 package io.easyfaas.api.sandbox;
 
 import org.osgi.annotation.bundle.Export;

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,6 +37,7 @@ import io.easyfaas.api.kernel.LaunchedProcess;
 import io.easyfaas.api.kernel.MountSpec;
 import io.easyfaas.api.kernel.ProcessLauncher;
 import io.easyfaas.api.runtime.RuntimeAdapter;
+import io.easyfaas.api.runtime.RuntimeProtocol;
 import io.easyfaas.api.sandbox.Sandbox;
 import io.easyfaas.api.sandbox.SandboxExitedException;
 
@@ -87,6 +89,9 @@ final class ProcessSandbox implements Sandbox {
     private final CompletableFuture<Void> initSent = new CompletableFuture<>();
     /** The runtime's answer to the init; completed before any call that follows the init can be answered. */
     private final CompletableFuture<InvocationResult> initAnswer = new CompletableFuture<>();
+    /** Whether the bootstrap's hello said it answers pings (runtime protocol 1.2). */
+    private volatile boolean answersPings;
+    private final AtomicLong pings = new AtomicLong();
 
     /** A function and its code on the host, for a sandbox made for it alone. */
     record MadeFor(FunctionConfiguration function, Path codeDirectory) {
@@ -174,6 +179,7 @@ final class ProcessSandbox implements Sandbox {
                 .orTimeout(startTimeoutMillis, TimeUnit.MILLISECONDS)
                 .whenComplete((hello, failure) -> {
                     if (failure == null) {
+                        answersPings = hello.path("ping").asBoolean(false);
                         ready.complete(this);
                         return;
                     }
@@ -360,6 +366,19 @@ final class ProcessSandbox implements Sandbox {
                         callLog.finish(System.nanoTime() - started, current.memorySize(), maxMemoryUsedBytes());
                     }
                 });
+    }
+
+    @Override
+    public CompletionStage<Void> ping() {
+        if (!answersPings && isAlive()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        String id = "ping-" + pings.incrementAndGet();
+        return call(id, new PingHeader(RuntimeProtocol.PING_TYPE, id), null).thenApply(answer -> null);
+    }
+
+    /** A ping's header (runtime protocol 1.2). */
+    record PingHeader(String type, String id) {
     }
 
     /** The invoke header, as a record so Jackson writes it without a map per call. */

@@ -1,6 +1,7 @@
 package io.easyfaas.funclet.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,6 +35,7 @@ import io.easyfaas.api.kernel.KernelProbe;
 import io.easyfaas.kernel.internal.NamespaceLauncher;
 import io.easyfaas.api.runtime.RuntimeAdapter;
 import io.easyfaas.api.sandbox.Sandbox;
+import io.easyfaas.api.sandbox.SandboxExitedException;
 
 /** Runtimes coming and going while sandboxes are asked for, as when a plugin jar is replaced. */
 class ProcessSandboxManagerTest {
@@ -305,6 +307,31 @@ class ProcessSandboxManagerTest {
         try (Stream<Path> sockets = Files.list(new SandboxDirectories(data).socket("any").getParent())) {
             assertEquals(List.of(), sockets.toList(), "the listener made ahead is closed too");
         }
+    }
+
+    @Test
+    void aRuntimeIsAskedForHealthOnlyIfItsHelloOffersItAndAStuckOneNeverAnswers() throws Exception {
+        assumeTrue(Files.isExecutable(PYTHON));
+        String offersPings = "{'type':'hello','ping':True}";
+        ProcessSandboxManager manager = funclet(1000);
+        manager.bindRuntimeAdapter(adapter("answers", ECHO.replace("{'type':'hello'}", offersPings)));
+        manager.bindRuntimeAdapter(adapter("stuck", HELLO_ONLY.replace("{'type':'hello'}", offersPings)
+                .replace("s.recv(1)\n", "import time\ntime.sleep(60)\n")));
+        manager.bindRuntimeAdapter(adapter("older", HELLO_ONLY));
+        Sandbox answers = manager.create("answers", 128).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Sandbox stuck = manager.create("stuck", 128).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Sandbox older = manager.create("older", 128).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        answers.ping().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        older.ping().toCompletableFuture().get(1, TimeUnit.SECONDS); // not asked: it would never answer
+        CompletableFuture<Void> unanswered = stuck.ping().toCompletableFuture();
+        Thread.sleep(300);
+        assertFalse(unanswered.isDone(), "a runtime that reads no more frames does not answer");
+        stuck.destroy();
+        ExecutionException gone = assertThrows(ExecutionException.class, () -> unanswered.get(5, TimeUnit.SECONDS));
+        assertInstanceOf(SandboxExitedException.class, gone.getCause());
+        answers.destroy();
+        older.destroy();
     }
 
     private static long memoryLimit(RecordingCgroups cgroups, Sandbox sandbox) {

@@ -60,6 +60,16 @@ public abstract class BootstrapTestBase {
         Files.writeString(path, source);
     }
 
+    /** Runtime protocol 1.2: sends a health check and checks its answer, a result with no payload. */
+    protected void pingAnswered(String id) throws IOException {
+        runtime.send("{\"type\":\"ping\",\"id\":" + Json.quote(id) + "}", new byte[0]);
+        Frame answer = runtime.receive();
+        assertEquals("result", answer.type());
+        assertEquals(id, answer.id());
+        assertFalse(answer.error(), answer::toString);
+        assertEquals(0, answer.payload().length);
+    }
+
     protected void initOk(String handler) throws IOException {
         Frame init = runtime.init(handler, code);
         assertEquals("result", init.type());

@@ -43,6 +43,23 @@ class NodejsBootstrapTest extends BootstrapTestBase {
     }
 
     @Test
+    void answersHealthChecksOnceItsEventLoopIsFree() throws IOException {
+        assertEquals(true, runtime.hello().header().get("ping"), "the hello offers health checks");
+        pingAnswered("ping-1");
+        write("index.js", "exports.handler = async (event) => {\n"
+                + "  if (event.block) setImmediate(() => { const end = Date.now() + 1500; while (Date.now() < end) {} });\n"
+                + "  return 'ok';\n};\n");
+        initOk("index.handler");
+        pingAnswered("ping-2");
+
+        assertEquals("ok", invokeOk("a", "{\"block\":true}"));
+        long sent = System.nanoTime();
+        pingAnswered("ping-3");
+        assertTrue(System.nanoTime() - sent > TimeUnit.MILLISECONDS.toNanos(1000),
+                "a loop kept busy by what a call left behind answers only once it is free");
+    }
+
+    @Test
     void initThenInvokeReturnsJson() throws IOException {
         write("index.js", "exports.handler = function (event, context, callback) {\n"
                 + "  callback(null, { hello: event.name, n: [1, 2.5, true, null] });\n};\n");

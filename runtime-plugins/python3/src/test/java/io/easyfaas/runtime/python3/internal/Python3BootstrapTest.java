@@ -81,6 +81,16 @@ class Python3BootstrapTest extends BootstrapTestBase {
     }
 
     @Test
+    void answersHealthChecksBetweenCalls() throws IOException {
+        assertEquals(true, runtime.hello().header().get("ping"), "the hello offers health checks");
+        pingAnswered("ping-1");
+        write("index.py", "def handler(event, context):\n    return 'ok'\n");
+        initOk("index.handler");
+        assertEquals("ok", invokeOk("a", "{}"));
+        pingAnswered("ping-2");
+    }
+
+    @Test
     void initThenInvokeReturnsJson() throws IOException {
         write("index.py", "def handler(event, context):\n    return {'hello': event.get('name'), 'n': [1, 2.5, True, None]}\n");
         initOk("index.handler");
