@@ -47,7 +47,7 @@ import org.osgi.framework.BundleContext;
 public class PoolIT {
     private static final int MAX_PER_FUNCTION = 2;
     private static final int QUEUE_SIZE = 2;
-    private static final int IDLE_TIMEOUT_SECONDS = 3;
+    private static final int IDLE_TIMEOUT_SECONDS = 6;
     private static final int RETENTION_SECONDS = 3;
 
     /**
@@ -84,6 +84,8 @@ public class PoolIT {
                 "queue.max.wait.millis = 8000",
                 "idle.timeout.seconds = " + IDLE_TIMEOUT_SECONDS,
                 "sweep.interval.seconds = 1",
+                "health.check.interval.seconds = 1",
+                "health.check.timeout.millis = 1000",
                 "async.retry.base.delay.millis = 100",
                 "async.retention.seconds = " + RETENTION_SECONDS,
                 "");
@@ -160,6 +162,27 @@ public class PoolIT {
         HttpResponse<String> after = engine.invoke("node-reborn", "{}");
         assertEquals(after.body(), 200, after.statusCode());
         assertNotEquals("a new runtime serves", instance, field(after.body(), "instance"));
+    }
+
+    @Test
+    public void aRuntimeStuckBetweenCallsIsReplacedBeforeItIsGivenAnother() throws Exception {
+        engine.deploy("node-stuck", "nodejs20", "index.handler", 3, "index.js",
+                "const instance = Math.random().toString(36).slice(2);\n"
+                + "exports.handler = async (event) => {\n"
+                + "  if (event.stick) setImmediate(() => { const end = Date.now() + 60000; while (Date.now() < end) {} });\n"
+                + "  return {instance: instance};\n};\n");
+        engine.invoke("node-stuck", "{}");
+        String sandboxId = field(sandboxesOf("node-stuck").get(0), "Id");
+        long started = System.nanoTime();
+        String stuck = field(engine.invoke("node-stuck", "{\"stick\":true}").body(), "instance");
+
+        awaitTrue("the stuck sandbox is replaced", () -> sandboxesOf("node-stuck").stream()
+                .noneMatch(s -> field(s, "Id").equals(sandboxId)), 20);
+        assertTrue("by its health check (1 s idle, 1 s to answer), not by the cooldown after "
+                + IDLE_TIMEOUT_SECONDS + " s idle", System.nanoTime() - started < TimeUnit.SECONDS.toNanos(IDLE_TIMEOUT_SECONDS - 1));
+        HttpResponse<String> after = engine.invoke("node-stuck", "{}");
+        assertEquals(after.body(), 200, after.statusCode());
+        assertNotEquals("a new runtime serves the next call", stuck, field(after.body(), "instance"));
     }
 
     @Test

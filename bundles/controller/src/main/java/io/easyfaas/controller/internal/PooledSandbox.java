@@ -21,6 +21,8 @@ final class PooledSandbox {
     int inFlight;
     long callsServed;
     long idleSinceNanos = createdNanos;
+    /** When it was last asked whether its runtime still answers (a health check). */
+    long checkedNanos = createdNanos;
     /** Set once its capacity is given back: it is out of the pool for good. */
     boolean detached;
     /**

@@ -78,6 +78,13 @@ public class PoolingInvoker implements Invoker, PoolStatus {
 
         @AttributeDefinition(description = "Seconds between sweeps for idle, dead and outdated sandboxes and stem cell top-ups")
         int sweep_interval_seconds() default 5;
+
+        @AttributeDefinition(description = "Seconds a sandbox may stay idle (since its last call or health check) before a sweep"
+                + " checks that its runtime still answers; 0 turns health checks off")
+        int health_check_interval_seconds() default 30;
+
+        @AttributeDefinition(description = "Milliseconds an idle runtime has to answer a health check before it is replaced")
+        long health_check_timeout_millis() default 2_000;
     }
 
     /**

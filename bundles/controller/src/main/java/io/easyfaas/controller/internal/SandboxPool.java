@@ -669,6 +669,58 @@ final class SandboxPool {
             }
         }
         after.forEach(Runnable::run);
+        checkHealth(now, limits);
+        maintainStems();
+    }
+
+    /**
+     * Health checks: asks each sandbox idle for the health-check interval (since its last call or
+     * check) whether its runtime still answers. One that does not answer in time, and has not
+     * served a call meanwhile, is replaced (reborn): it is given no more calls and destroyed, and
+     * a stem cell's place is filled again. A dead one leaves the pool when its process exits.
+     */
+    private void checkHealth(long now, PoolSettings limits) {
+        if (limits.healthCheckIntervalNanos() <= 0) {
+            return;
+        }
+        List<PooledSandbox> due = new ArrayList<>();
+        synchronized (lock) {
+            for (PooledSandbox pooled : all) {
+                long quietNanos = now - Math.max(pooled.idleSinceNanos, pooled.checkedNanos);
+                if (idleAndUsable(pooled) && quietNanos >= limits.healthCheckIntervalNanos()) {
+                    pooled.checkedNanos = now;
+                    due.add(pooled);
+                }
+            }
+        }
+        for (PooledSandbox pooled : due) {
+            CompletableFuture<Void> answer = pooled.sandbox.ping().toCompletableFuture();
+            timer.schedule(() -> {
+                if (!answer.isDone()) {
+                    unresponsive(pooled, now, limits.healthCheckTimeoutMillis());
+                }
+            }, limits.healthCheckTimeoutMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Guarded by the lock: a stem cell or a warm sandbox, in the pool, with no call in flight. */
+    private static boolean idleAndUsable(PooledSandbox pooled) {
+        return pooled.inFlight == 0 && !pooled.detached
+                && (pooled.phase == PooledSandbox.Phase.ACTIVE || pooled.phase == PooledSandbox.Phase.STEM);
+    }
+
+    private void unresponsive(PooledSandbox pooled, long checkedNanos, long timeoutMillis) {
+        List<Runnable> after = new ArrayList<>();
+        synchronized (lock) {
+            // a call it answered since the check shows it alive; one in flight has its own deadline
+            if (!idleAndUsable(pooled) || pooled.idleSinceNanos > checkedNanos) {
+                return;
+            }
+            LOG.warn("Sandbox {} ({}) did not answer a health check within {} ms; replacing it", pooled.sandbox.id(),
+                    pooled.function == null ? "stem cell of " + pooled.runtime() : pooled.function.functionName(), timeoutMillis);
+            retire(pooled, after);
+        }
+        after.forEach(Runnable::run);
         maintainStems();
     }
 

@@ -22,6 +22,8 @@ final class FakeSandbox implements Sandbox {
     private final boolean holdInit;
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     volatile String initialisedWith;
+    /** When set, its runtime never answers a health check, as one stuck in a loop. */
+    volatile boolean stuck;
 
     /** @param holdInit whether loading a function waits for {@link #finishInit} */
     FakeSandbox(String id, String runtime, boolean failInit, boolean holdInit) {
@@ -59,6 +61,11 @@ final class FakeSandbox implements Sandbox {
     @Override
     public CompletionStage<InvocationResult> invoke(String requestId, byte[] event, long deadlineEpochMillis) {
         return loaded.thenApply(answer -> answer.isFunctionError() ? answer : new InvocationResult(event, null, 0));
+    }
+
+    @Override
+    public CompletionStage<Void> ping() {
+        return stuck ? new CompletableFuture<>() : CompletableFuture.completedFuture(null);
     }
 
     @Override

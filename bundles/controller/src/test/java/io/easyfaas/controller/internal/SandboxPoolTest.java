@@ -55,8 +55,69 @@ class SandboxPoolTest {
     }
 
     private SandboxPool pool(int maxSandboxes, long memoryMb, int stems, int quota, int perFunction, int queue, long waitMillis) {
-        return new SandboxPool(new PoolSettings(maxSandboxes, memoryMb, stems, 128, quota, perFunction, queue, waitMillis,
-                TimeUnit.SECONDS.toNanos(300)), manager, f -> Path.of("/code"), currentRevisions::get, timer, metrics);
+        return pool(new PoolSettings(maxSandboxes, memoryMb, stems, 128, quota, perFunction, queue, waitMillis,
+                TimeUnit.SECONDS.toNanos(300), 0, 1000));
+    }
+
+    private SandboxPool pool(PoolSettings settings) {
+        return new SandboxPool(settings, manager, f -> Path.of("/code"), currentRevisions::get, timer, metrics);
+    }
+
+    /** Every sweep checks every idle sandbox; a runtime has 50 ms to answer. */
+    private SandboxPool healthCheckedPool(int stems) {
+        return pool(new PoolSettings(10, 10_000, stems, 128, 1, 4, 0, 1000, TimeUnit.SECONDS.toNanos(300), 1, 50));
+    }
+
+    @Test
+    void anIdleSandboxWhoseRuntimeStopsAnsweringHealthChecksIsReplaced() throws Exception {
+        SandboxPool pool = healthCheckedPool(0);
+        FunctionConfiguration function = function("f", "r1", 128);
+        PooledSandbox first = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
+        pool.release(first, true);
+
+        pool.sweep();
+        Thread.sleep(150);
+        assertTrue(first.sandbox.isAlive(), "a runtime that answers is kept");
+        assertSame(first, pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox());
+        pool.release(first, true);
+
+        ((FakeSandbox) first.sandbox).stuck = true;
+        pool.sweep();
+        awaitTrue(() -> !first.sandbox.isAlive(), "a runtime that does not answer within 50 ms is destroyed");
+        PooledSandbox next = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
+        assertNotSame(first, next, "and never given a call again");
+        assertEquals(2, manager.created.size());
+    }
+
+    @Test
+    void aStemCellThatStopsAnsweringIsReplacedByANewOne() throws Exception {
+        SandboxPool pool = healthCheckedPool(1);
+        pool.maintainStems();
+        FakeSandbox stem = manager.created.get(0);
+        stem.stuck = true;
+
+        pool.sweep();
+
+        awaitTrue(() -> !stem.isAlive() && manager.created.size() == 2, "the stuck stem cell goes and another takes its place");
+        PooledSandbox taken = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
+        assertSame(manager.created.get(1), taken.sandbox);
+    }
+
+    @Test
+    void aSandboxThatServedACallSinceItsCheckIsNotReplacedForALateAnswer() throws Exception {
+        SandboxPool pool = healthCheckedPool(0);
+        FunctionConfiguration function = function("f", "r1", 128);
+        PooledSandbox first = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
+        pool.release(first, true);
+        ((FakeSandbox) first.sandbox).stuck = true;
+
+        pool.sweep();
+        assertSame(first, pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox(), "given a call while its check runs");
+        pool.release(first, true);
+        Thread.sleep(150);
+
+        assertTrue(first.sandbox.isAlive(), "the call it answered shows it alive");
+        assertSame(first, pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox());
     }
 
     @Test
