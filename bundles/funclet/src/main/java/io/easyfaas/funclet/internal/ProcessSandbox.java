@@ -11,9 +11,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -91,7 +91,6 @@ final class ProcessSandbox implements Sandbox {
     private final CompletableFuture<InvocationResult> initAnswer = new CompletableFuture<>();
     /** Whether the bootstrap's hello said it answers pings (runtime protocol 1.2). */
     private volatile boolean answersPings;
-    private final AtomicLong pings = new AtomicLong();
 
     /** A function and its code on the host, for a sandbox made for it alone. */
     record MadeFor(FunctionConfiguration function, Path codeDirectory) {
@@ -368,13 +367,15 @@ final class ProcessSandbox implements Sandbox {
                 });
     }
 
+    /** A bootstrap that does not offer pings is not asked; a dead sandbox's ping fails as any call to it. */
     @Override
     public CompletionStage<Void> ping() {
-        if (!answersPings && isAlive()) {
-            return CompletableFuture.completedFuture(null);
+        if (answersPings || !isAlive()) {
+            // random, so that no client's request id in flight can take it
+            String id = "ping-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+            return call(id, new PingHeader(RuntimeProtocol.PING_TYPE, id), null).thenApply(answer -> null);
         }
-        String id = "ping-" + pings.incrementAndGet();
-        return call(id, new PingHeader(RuntimeProtocol.PING_TYPE, id), null).thenApply(answer -> null);
+        return CompletableFuture.completedFuture(null);
     }
 
     /** A ping's header (runtime protocol 1.2). */
