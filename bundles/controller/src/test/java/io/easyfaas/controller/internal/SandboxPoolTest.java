@@ -63,14 +63,14 @@ class SandboxPoolTest {
         return new SandboxPool(settings, manager, f -> Path.of("/code"), currentRevisions::get, timer, metrics);
     }
 
-    /** Every sweep checks every idle sandbox; a runtime has 50 ms to answer. */
-    private SandboxPool healthCheckedPool(int stems) {
-        return pool(new PoolSettings(10, 10_000, stems, 128, 1, 4, 0, 1000, TimeUnit.SECONDS.toNanos(300), 1, 50));
+    /** Every sweep checks every idle sandbox; a runtime has {@code timeoutMillis} to answer. */
+    private SandboxPool healthCheckedPool(int stems, long timeoutMillis) {
+        return pool(new PoolSettings(10, 10_000, stems, 128, 1, 4, 0, 1000, TimeUnit.SECONDS.toNanos(300), 1, timeoutMillis));
     }
 
     @Test
     void anIdleSandboxWhoseRuntimeStopsAnsweringHealthChecksIsReplaced() throws Exception {
-        SandboxPool pool = healthCheckedPool(0);
+        SandboxPool pool = healthCheckedPool(0, 50);
         FunctionConfiguration function = function("f", "r1", 128);
         PooledSandbox first = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
         pool.release(first, true);
@@ -91,21 +91,23 @@ class SandboxPoolTest {
 
     @Test
     void aStemCellThatStopsAnsweringIsReplacedByANewOne() throws Exception {
-        SandboxPool pool = healthCheckedPool(1);
+        SandboxPool pool = healthCheckedPool(1, 50);
         pool.maintainStems();
         FakeSandbox stem = manager.created.get(0);
         stem.stuck = true;
 
         pool.sweep();
 
-        awaitTrue(() -> !stem.isAlive() && manager.created.size() == 2, "the stuck stem cell goes and another takes its place");
+        // the new stem cell is made before the pool lists it: wait for the list
+        awaitTrue(() -> !stem.isAlive() && pool.status().stream()
+                .anyMatch(s -> s.state().equals("stem") && !s.id().equals(stem.id())), "the stuck stem cell goes and another takes its place");
         PooledSandbox taken = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
         assertSame(manager.created.get(1), taken.sandbox);
     }
 
     @Test
     void aSandboxThatServedACallSinceItsCheckIsNotReplacedForALateAnswer() throws Exception {
-        SandboxPool pool = healthCheckedPool(0);
+        SandboxPool pool = healthCheckedPool(0, 500);
         FunctionConfiguration function = function("f", "r1", 128);
         PooledSandbox first = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
         pool.release(first, true);
@@ -114,7 +116,7 @@ class SandboxPoolTest {
         pool.sweep();
         assertSame(first, pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox(), "given a call while its check runs");
         pool.release(first, true);
-        Thread.sleep(150);
+        Thread.sleep(700); // past the 500 ms the check waits
 
         assertTrue(first.sandbox.isAlive(), "the call it answered shows it alive");
         assertSame(first, pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox());
