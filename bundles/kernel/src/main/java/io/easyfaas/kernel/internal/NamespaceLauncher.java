@@ -128,6 +128,7 @@ public class NamespaceLauncher implements ProcessLauncher {
         PreparedThread thread = spare.getAndSet(null);
         if (thread != null) {
             thread.discard();
+            thread.awaitEnd(); // it may still be staging: it must not outlive the staging directory
         }
         reaper.close();
     }
@@ -225,10 +226,10 @@ public class NamespaceLauncher implements ProcessLauncher {
         private final boolean hostNetwork;
         private final CompletableFuture<LaunchSpec> work = new CompletableFuture<>();
         private final CompletableFuture<ProcessReaper.Child> result = new CompletableFuture<>();
+        private final Thread thread = new Thread(this::run, "easyfaas-launch");
 
         PreparedThread(boolean hostNetwork) {
             this.hostNetwork = hostNetwork;
-            Thread thread = new Thread(this::run, "easyfaas-launch");
             thread.setDaemon(true);
             thread.start();
         }
@@ -254,6 +255,18 @@ public class NamespaceLauncher implements ProcessLauncher {
         /** Ends the thread without launching; what it made goes with it. */
         void discard() {
             work.complete(null);
+        }
+
+        /**
+         * Waits for a discarded thread to end. One still staging when the staging directory is
+         * removed would make the entries it had left to stage in the host's directory instead.
+         */
+        void awaitEnd() {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

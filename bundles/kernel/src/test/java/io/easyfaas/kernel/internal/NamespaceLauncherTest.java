@@ -44,7 +44,9 @@ class NamespaceLauncherTest {
 
     @AfterEach
     void stop() {
-        launcher.deactivate();
+        if (launcher != null) {
+            launcher.deactivate();
+        }
     }
 
     @Test
@@ -204,6 +206,22 @@ class NamespaceLauncherTest {
         Files.move(Files.writeString(temp.resolve("resolv.conf.new"), "new\n"), file, StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
         assertEquals("new\n", output(List.of("/bin/cat", "/etc/resolv.conf"), bind, "after"));
+    }
+
+    /**
+     * The thread that stages the next launch's root ends with the launcher: one still staging when
+     * the staging directory is removed would stage the rest in the host's directory.
+     */
+    @Test
+    void noLaunchThreadOutlivesTheLauncher() throws Exception {
+        assumeRoot();
+        for (int i = 0; i < 2; i++) { // from the second on, the launcher stages what launches share ahead
+            output(List.of("/bin/true"), MountSpec.mountPoint("/data"), "before-stop-" + i);
+        }
+        launcher.deactivate();
+        launcher = null;
+        assertEquals(List.of(), Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals("easyfaas-launch")).toList());
     }
 
     /** What a sandbox with {@code extra} at the end of its root lists in /data. */
