@@ -148,6 +148,7 @@ public class PoolIT {
         String instance = field(engine.invoke("node-reborn", "{}").body(), "instance");
         String sandboxId = field(sandboxesOf("node-reborn").get(0), "Id");
         long pid = Long.parseLong(field(sandboxesOf("node-reborn").get(0), "Pid"));
+        long diedBefore = metric("easyfaas_sandboxes_retired_total{reason=\"died\"}");
 
         CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(
                 () -> engine.invoke("node-reborn", "{\"sleep\":5000}"));
@@ -162,6 +163,7 @@ public class PoolIT {
         HttpResponse<String> after = engine.invoke("node-reborn", "{}");
         assertEquals(after.body(), 200, after.statusCode());
         assertNotEquals("a new runtime serves", instance, field(after.body(), "instance"));
+        assertEquals(diedBefore + 1, metric("easyfaas_sandboxes_retired_total{reason=\"died\"}"));
     }
 
     @Test
@@ -173,6 +175,7 @@ public class PoolIT {
                 + "  return {instance: instance};\n};\n");
         engine.invoke("node-stuck", "{}");
         String sandboxId = field(sandboxesOf("node-stuck").get(0), "Id");
+        long unresponsiveBefore = metric("easyfaas_sandboxes_retired_total{reason=\"unresponsive\"}");
         long started = System.nanoTime();
         String stuck = field(engine.invoke("node-stuck", "{\"stick\":true}").body(), "instance");
 
@@ -183,6 +186,7 @@ public class PoolIT {
         HttpResponse<String> after = engine.invoke("node-stuck", "{}");
         assertEquals(after.body(), 200, after.statusCode());
         assertNotEquals("a new runtime serves the next call", stuck, field(after.body(), "instance"));
+        assertEquals(unresponsiveBefore + 1, metric("easyfaas_sandboxes_retired_total{reason=\"unresponsive\"}"));
     }
 
     @Test

@@ -12,6 +12,13 @@ import java.util.Map;
  * @param fullColdStarts first calls that had to start a runtime
  * @param queueDepth calls waiting for a sandbox, by function
  * @param sandboxesByState sandboxes by {@link SandboxStatus#state()}
+ * @param sandboxesRetired sandboxes taken out of the pool and destroyed, by reason: {@code idle}
+ *     (cooldown), {@code outdated} (new code or configuration, or their runtime removed or
+ *     replaced), {@code evicted} (room for another function), {@code surplus} (stem cells over
+ *     the configured number), {@code timed_out} (a call or a load ran past the function's
+ *     timeout and the runtime was stopped), {@code failed} (a function that did not load, or a
+ *     call the engine could not finish), {@code died} (the runtime exited) or {@code unresponsive}
+ *     (it did not answer a health check)
  */
 public record PoolMetrics(
         List<CallCount> calls,
@@ -19,7 +26,8 @@ public record PoolMetrics(
         long stemCellWarmups,
         long fullColdStarts,
         Map<String, Integer> queueDepth,
-        Map<String, Integer> sandboxesByState) {
+        Map<String, Integer> sandboxesByState,
+        Map<String, Long> sandboxesRetired) {
 
     /**
      * @param outcome {@code success}, {@code error} (the function failed), {@code timeout},

@@ -1,6 +1,6 @@
 /** What the controller's sandbox pool holds and has done: for /v1/runtimes and /metrics. */
 @Export
-@Version("1.0.0")
+@Version("2.0.0")
 package io.easyfaas.api.pool;
 
 import org.osgi.annotation.bundle.Export;

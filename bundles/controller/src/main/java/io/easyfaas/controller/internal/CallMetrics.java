@@ -1,7 +1,9 @@
 package io.easyfaas.controller.internal;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,17 +12,18 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.easyfaas.api.pool.PoolMetrics;
 
-/** Counters of calls and cold starts; lock-free, since every call records into them. */
+/** Counters of calls, cold starts and retired sandboxes; lock-free, since every call records into them. */
 final class CallMetrics {
     /** Upper bounds of the duration buckets, in seconds: from a warm no-op call to a long handler. */
     private static final double[] BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
     enum Outcome {
-        SUCCESS, ERROR, TIMEOUT, THROTTLED, FAILED;
+        SUCCESS, ERROR, TIMEOUT, THROTTLED, FAILED
+    }
 
-        String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
+    /** Why a sandbox left the pool; see {@link PoolMetrics#sandboxesRetired()}. */
+    enum Retirement {
+        IDLE, OUTDATED, EVICTED, SURPLUS, TIMED_OUT, FAILED, DIED, UNRESPONSIVE
     }
 
     private static final class FunctionCounters {
@@ -42,6 +45,13 @@ final class CallMetrics {
     private final Map<String, FunctionCounters> functions = new ConcurrentHashMap<>();
     private final LongAdder stemCellWarmups = new LongAdder();
     private final LongAdder fullColdStarts = new LongAdder();
+    private final LongAdder[] retired = new LongAdder[Retirement.values().length];
+
+    CallMetrics() {
+        for (int i = 0; i < retired.length; i++) {
+            retired[i] = new LongAdder();
+        }
+    }
 
     void record(String functionName, Outcome outcome, long durationNanos) {
         FunctionCounters counters = functions.computeIfAbsent(functionName, n -> new FunctionCounters());
@@ -61,6 +71,10 @@ final class CallMetrics {
         (fromStemCell ? stemCellWarmups : fullColdStarts).increment();
     }
 
+    void retired(Retirement reason) {
+        retired[reason.ordinal()].increment();
+    }
+
     PoolMetrics snapshot(Map<String, Integer> queueDepth, Map<String, Integer> sandboxesByState) {
         List<PoolMetrics.CallCount> calls = new ArrayList<>();
         List<PoolMetrics.DurationHistogram> durations = new ArrayList<>();
@@ -68,7 +82,7 @@ final class CallMetrics {
             for (Outcome outcome : Outcome.values()) {
                 long count = counters.outcomes[outcome.ordinal()].sum();
                 if (count > 0) {
-                    calls.add(new PoolMetrics.CallCount(name, outcome.label(), count));
+                    calls.add(new PoolMetrics.CallCount(name, label(outcome), count));
                 }
             }
             long[] cumulative = new long[BUCKETS.length];
@@ -80,6 +94,15 @@ final class CallMetrics {
             durations.add(new PoolMetrics.DurationHistogram(name, BUCKETS.clone(), cumulative,
                     counters.count.sum(), counters.sumSeconds.sum()));
         });
-        return new PoolMetrics(calls, durations, stemCellWarmups.sum(), fullColdStarts.sum(), queueDepth, sandboxesByState);
+        Map<String, Long> retiredByReason = new LinkedHashMap<>();
+        for (Retirement reason : Retirement.values()) {
+            retiredByReason.put(label(reason), retired[reason.ordinal()].sum());
+        }
+        return new PoolMetrics(calls, durations, stemCellWarmups.sum(), fullColdStarts.sum(), queueDepth, sandboxesByState,
+                retiredByReason);
+    }
+
+    private static String label(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT);
     }
 }

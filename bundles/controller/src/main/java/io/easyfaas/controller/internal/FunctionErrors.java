@@ -41,7 +41,7 @@ final class FunctionErrors {
      * runtime died; a {@link FaasException} is rethrown, anything else becomes a 500.
      */
     static InvocationResult fromFailure(String requestId, Throwable failure, long startedNanos) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Throwable cause = cause(failure);
         if (cause instanceof FaasException faas) {
             throw faas;
         }
@@ -50,6 +50,11 @@ final class FunctionErrors {
             throw new FaasException(ErrorCode.SERVICE, "The engine failed to run the call: " + cause.getMessage(), cause);
         }
         return runtimeExited(requestId, exit, System.nanoTime() - startedNanos);
+    }
+
+    /** What a stage failed with, unwrapped from the {@link CompletionException} that carries it through a chain. */
+    static Throwable cause(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     static InvocationResult error(String errorType, String errorMessage, long durationNanos) {

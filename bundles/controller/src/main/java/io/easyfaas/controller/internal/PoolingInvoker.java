@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -20,7 +19,9 @@ import io.easyfaas.api.pool.PoolMetrics;
 import io.easyfaas.api.pool.PoolStatus;
 import io.easyfaas.api.pool.SandboxStatus;
 import io.easyfaas.api.runtime.RuntimeAdapter;
+import io.easyfaas.api.sandbox.SandboxExitedException;
 import io.easyfaas.api.sandbox.SandboxManager;
+import io.easyfaas.controller.internal.CallMetrics.Retirement;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -186,7 +187,7 @@ public class PoolingInvoker implements Invoker, PoolStatus {
                 return timed(pooled, sent, function, requestId, startedNanos);
             }
             // the runtime answers the call with the same error, or is gone: the slot is freed then
-            sent.whenComplete((ignored, gone) -> pool.release(pooled, false));
+            sent.whenComplete((ignored, gone) -> pool.release(pooled, unusable(failure != null ? failure : gone)));
             return CompletableFuture.completedFuture(failure == null ? init : FunctionErrors.fromFailure("init", failure, startedNanos));
         }).thenCompose(answer -> answer);
     }
@@ -194,18 +195,26 @@ public class PoolingInvoker implements Invoker, PoolStatus {
     /** The call's outcome, or the function's timeout error if it is late; its slot is given back either way. */
     private CompletionStage<InvocationResult> timed(PooledSandbox pooled, CompletableFuture<InvocationResult> call,
             FunctionConfiguration function, String requestId, long startedNanos) {
-        return timeouts.withTimeout(call, function.timeout() * 1000L, pooled.sandbox,
+        return timeouts.withTimeout(call, function.timeout() * 1000L, () -> pool.timedOut(pooled),
                 () -> FunctionErrors.timedOut(requestId, function.timeout(), System.nanoTime() - startedNanos))
                 .handle((result, failure) -> {
-                    pool.release(pooled, failure == null);
+                    if (failure == null) {
+                        pool.release(pooled);
+                    } else {
+                        pool.release(pooled, unusable(failure));
+                    }
                     return failure == null ? result : FunctionErrors.fromFailure(requestId, failure, startedNanos);
                 });
     }
 
+    /** Why a sandbox whose call or load failed ({@code failure}, if any) is not given another call. */
+    private static Retirement unusable(Throwable failure) {
+        return FunctionErrors.cause(failure) instanceof SandboxExitedException ? Retirement.DIED : Retirement.FAILED;
+    }
+
     private static CallMetrics.Outcome outcome(InvocationResult result, Throwable failure) {
         if (failure != null) {
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            return cause instanceof FaasException faas && faas.errorCode() == ErrorCode.TOO_MANY_REQUESTS
+            return FunctionErrors.cause(failure) instanceof FaasException faas && faas.errorCode() == ErrorCode.TOO_MANY_REQUESTS
                     ? CallMetrics.Outcome.THROTTLED : CallMetrics.Outcome.FAILED;
         }
         if (FunctionErrors.TIMED_OUT.equals(result.errorType())) {

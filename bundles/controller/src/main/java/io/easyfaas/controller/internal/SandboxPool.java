@@ -26,6 +26,7 @@ import io.easyfaas.api.invoke.InvocationResult;
 import io.easyfaas.api.pool.SandboxStatus;
 import io.easyfaas.api.sandbox.Sandbox;
 import io.easyfaas.api.sandbox.SandboxManager;
+import io.easyfaas.controller.internal.CallMetrics.Retirement;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -219,8 +220,17 @@ final class SandboxPool {
         return lease;
     }
 
-    /** Gives a call's slot back; a sandbox that failed the call, or is outdated and idle, goes. */
-    void release(PooledSandbox pooled, boolean reusable) {
+    /** Gives the slot of a call the sandbox answered back; a dead sandbox, or an outdated idle one, goes. */
+    void release(PooledSandbox pooled) {
+        release(pooled, null);
+    }
+
+    /**
+     * Gives a call's slot back.
+     *
+     * @param unusable why the call left the sandbox unable to serve another, {@code null} if it did not
+     */
+    void release(PooledSandbox pooled, Retirement unusable) {
         List<Runnable> after = new ArrayList<>();
         synchronized (lock) {
             pooled.inFlight--;
@@ -233,13 +243,17 @@ final class SandboxPool {
                 pooled.idleSinceNanos = System.nanoTime();
             }
             Revision revision = revisions.get(pooled.revisionKey);
-            if (!reusable || !pooled.sandbox.isAlive() || pooled.inFlight == 0 && pooled.phase == PooledSandbox.Phase.DRAINING) {
-                retire(pooled, after);
+            if (unusable != null) {
+                retire(pooled, unusable, after);
+            } else if (!pooled.sandbox.isAlive()) {
+                retire(pooled, Retirement.DIED, after);
+            } else if (pooled.inFlight == 0 && pooled.phase == PooledSandbox.Phase.DRAINING) {
+                retire(pooled, Retirement.OUTDATED, after);
             }
             if (revision != null) {
                 pump(revision, after);
                 if (pooled.inFlight == 0 && revision.draining) {
-                    retire(pooled, after);
+                    retire(pooled, Retirement.OUTDATED, after);
                 }
                 forgetIfDone(revision);
             }
@@ -341,7 +355,7 @@ final class SandboxPool {
             if (victim == null) {
                 return false;
             }
-            retire(victim, after);
+            retire(victim, Retirement.EVICTED, after);
         }
         sandboxCount += slots;
         reservedMemoryMb += memoryMb;
@@ -425,7 +439,7 @@ final class SandboxPool {
             return;
         }
         long startedNanos = System.nanoTime();
-        CompletableFuture<InvocationResult> loading = timeouts.withTimeout(init, function.timeout() * 1000L, pooled.sandbox,
+        CompletableFuture<InvocationResult> loading = timeouts.withTimeout(init, function.timeout() * 1000L, () -> timedOut(pooled),
                 () -> FunctionErrors.error("Runtime.InitTimeout", "Function " + function.functionName()
                         + " did not load within " + function.timeout() + " seconds", System.nanoTime() - startedNanos));
         synchronized (lock) {
@@ -449,7 +463,7 @@ final class SandboxPool {
                 ready = false;
                 pooled.phase = PooledSandbox.Phase.DRAINING; // never given another call
                 if (pooled.inFlight == 0) {
-                    retire(pooled, after);
+                    retire(pooled, pooled.sandbox.isAlive() ? Retirement.FAILED : Retirement.DIED, after);
                     if (pooled.replaceStemAfterFirstCall) {
                         pooled.replaceStemAfterFirstCall = false;
                         after.add(this::refillLater); // no call will come to replace it
@@ -474,15 +488,29 @@ final class SandboxPool {
         revision.draining = true;
         for (PooledSandbox pooled : List.copyOf(revision.sandboxes)) {
             if (pooled.inFlight == 0) {
-                retire(pooled, after);
+                retire(pooled, Retirement.OUTDATED, after);
             }
         }
         forgetIfDone(revision);
     }
 
-    /** Takes a sandbox out of the pool (once) and destroys it after the lock is released. */
-    private void retire(PooledSandbox pooled, List<Runnable> after) {
+    /**
+     * Resets a sandbox whose call is late: it leaves the pool and is destroyed at once, since its
+     * runtime may still be busy with the call. The call's slot is given back when it is released.
+     */
+    void timedOut(PooledSandbox pooled) {
+        synchronized (lock) {
+            if (detach(pooled)) {
+                metrics.retired(Retirement.TIMED_OUT);
+            }
+        }
+        pooled.sandbox.destroy(); // even one the pool had let go: the late runtime must stop
+    }
+
+    /** Takes a sandbox out of the pool (once, counting why) and destroys it after the lock is released. */
+    private void retire(PooledSandbox pooled, Retirement reason, List<Runnable> after) {
         if (detach(pooled)) {
+            metrics.retired(reason);
             after.add(pooled.sandbox::destroy);
         }
     }
@@ -527,6 +555,7 @@ final class SandboxPool {
         }
         after.forEach(Runnable::run);
         if (wasInPool) {
+            metrics.retired(Retirement.DIED);
             LOG.info("Sandbox {} ({}) exited; it will not be given calls", pooled.sandbox.id(),
                     pooled.function == null ? "stem cell of " + pooled.sandbox.runtime() : pooled.function.functionName());
             refillLater();
@@ -567,14 +596,14 @@ final class SandboxPool {
                 boolean wanted = stemCellRuntimes.contains(entry.getKey());
                 int keep = wanted ? limits.stemCellsPerRuntime() : 0;
                 while (entry.getValue().size() > keep) {
-                    retire(entry.getValue().peekLast(), after);
+                    retire(entry.getValue().peekLast(), wanted ? Retirement.SURPLUS : Retirement.OUTDATED, after);
                 }
             }
             for (PooledSandbox pooled : List.copyOf(all)) {
                 if (pooled.phase == PooledSandbox.Phase.ACTIVE && !installed.contains(pooled.runtime())) {
                     pooled.phase = PooledSandbox.Phase.DRAINING;
                     if (pooled.inFlight == 0) {
-                        retire(pooled, after);
+                        retire(pooled, Retirement.OUTDATED, after);
                     }
                 }
             }
@@ -604,7 +633,7 @@ final class SandboxPool {
                 stemGenerations.merge(runtime, 1, Integer::sum);
                 Deque<PooledSandbox> ready = stems.get(runtime);
                 while (ready != null && !ready.isEmpty()) {
-                    retire(ready.peekLast(), after);
+                    retire(ready.peekLast(), Retirement.OUTDATED, after);
                 }
             }
         }
@@ -661,8 +690,10 @@ final class SandboxPool {
                     drain(revision.key, after);
                 }
                 for (PooledSandbox pooled : List.copyOf(revision.sandboxes)) {
-                    if (pooled.inFlight == 0 && (now - pooled.idleSinceNanos > limits.idleTimeoutNanos() || !pooled.sandbox.isAlive())) {
-                        retire(pooled, after);
+                    if (pooled.inFlight == 0 && !pooled.sandbox.isAlive()) {
+                        retire(pooled, Retirement.DIED, after);
+                    } else if (pooled.inFlight == 0 && now - pooled.idleSinceNanos > limits.idleTimeoutNanos()) {
+                        retire(pooled, Retirement.IDLE, after);
                     }
                 }
                 forgetIfDone(revision);
@@ -718,7 +749,7 @@ final class SandboxPool {
             }
             LOG.warn("Sandbox {} ({}) did not answer a health check within {} ms; replacing it", pooled.sandbox.id(),
                     pooled.function == null ? "stem cell of " + pooled.runtime() : pooled.function.functionName(), timeoutMillis);
-            retire(pooled, after);
+            retire(pooled, Retirement.UNRESPONSIVE, after);
         }
         after.forEach(Runnable::run);
         maintainStems();

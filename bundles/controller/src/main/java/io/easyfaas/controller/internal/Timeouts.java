@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import io.easyfaas.api.invoke.InvocationResult;
-import io.easyfaas.api.sandbox.Sandbox;
 
 /**
  * The engine's own deadlines on what a runtime does, on one shared timer. Deadlines are rounded
@@ -30,17 +29,18 @@ final class Timeouts {
     }
 
     /**
-     * Completes with the stage's outcome, or, if it is late, with {@code onTimeout}'s result; the
-     * sandbox that was late is then reset, since its runtime may still be busy with the call.
+     * Completes with the stage's outcome, or, if it is late, with {@code onTimeout}'s result after
+     * running {@code reset}, which destroys the sandbox that was late: its runtime may still be busy
+     * with the call.
      */
     CompletableFuture<InvocationResult> withTimeout(CompletableFuture<InvocationResult> stage, long timeoutMillis,
-            Sandbox sandbox, Supplier<InvocationResult> onTimeout) {
+            Runnable reset, Supplier<InvocationResult> onTimeout) {
         CompletableFuture<InvocationResult> outcome = new CompletableFuture<>();
         AtomicBoolean late = new AtomicBoolean();
         Runnable expire = () -> {
             if (late.compareAndSet(false, true)) {
                 // reset first: the call it abandons fails, and that failure must not win
-                sandbox.destroy();
+                reset.run();
                 outcome.complete(onTimeout.get());
             }
         };

@@ -73,13 +73,13 @@ class SandboxPoolTest {
         SandboxPool pool = healthCheckedPool(0, 50);
         FunctionConfiguration function = function("f", "r1", 128);
         PooledSandbox first = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(first, true);
+        pool.release(first);
 
         pool.sweep();
         Thread.sleep(150);
         assertTrue(first.sandbox.isAlive(), "a runtime that answers is kept");
         assertSame(first, pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox());
-        pool.release(first, true);
+        pool.release(first);
 
         ((FakeSandbox) first.sandbox).stuck = true;
         pool.sweep();
@@ -87,6 +87,7 @@ class SandboxPoolTest {
         PooledSandbox next = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
         assertNotSame(first, next, "and never given a call again");
         assertEquals(2, manager.created.size());
+        assertEquals(1, retired("unresponsive"));
     }
 
     @Test
@@ -110,16 +111,38 @@ class SandboxPoolTest {
         SandboxPool pool = healthCheckedPool(0, 500);
         FunctionConfiguration function = function("f", "r1", 128);
         PooledSandbox first = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(first, true);
+        pool.release(first);
         ((FakeSandbox) first.sandbox).stuck = true;
 
         pool.sweep();
         assertSame(first, pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox(), "given a call while its check runs");
-        pool.release(first, true);
+        pool.release(first);
         Thread.sleep(700); // past the 500 ms the check waits
 
         assertTrue(first.sandbox.isAlive(), "the call it answered shows it alive");
         assertSame(first, pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox());
+    }
+
+    @Test
+    void aSandboxIdlePastTheIdleTimeoutIsDestroyedAndTheFunctionScalesToZero() throws Exception {
+        SandboxPool pool = pool(new PoolSettings(10, 10_000, 0, 128, 1, 4, 0, 1000, TimeUnit.MILLISECONDS.toNanos(50), 0, 1000));
+        PooledSandbox warm = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
+        pool.release(warm);
+
+        pool.sweep();
+        assertTrue(warm.sandbox.isAlive(), "idle for less than the timeout");
+        Thread.sleep(100);
+        pool.sweep();
+
+        assertFalse(warm.sandbox.isAlive());
+        assertTrue(pool.status().isEmpty());
+        assertEquals(1, retired("idle"));
+        assertEquals(0, retired("died"));
+    }
+
+    /** The sandboxes the pool has retired for {@code reason}, as /metrics reports them. */
+    private long retired(String reason) {
+        return metrics.snapshot(Map.of(), Map.of()).sandboxesRetired().get(reason);
     }
 
     @Test
@@ -133,10 +156,10 @@ class SandboxPoolTest {
         FaasException refused = assertThrows(FaasException.class, () -> pool.acquire(function));
         assertEquals(ErrorCode.TOO_MANY_REQUESTS, refused.errorCode());
         assertFalse(second.isDone());
-        pool.release(running.sandbox(), true);
+        pool.release(running.sandbox());
         assertSame(running.sandbox(), second.get(1, TimeUnit.SECONDS).sandbox(), "the first waiter gets the freed slot");
         assertFalse(third.isDone());
-        pool.release(running.sandbox(), true);
+        pool.release(running.sandbox());
         assertSame(running.sandbox(), third.get(1, TimeUnit.SECONDS).sandbox());
         assertEquals(1, manager.created.size(), "one sandbox served all three calls");
     }
@@ -196,7 +219,7 @@ class SandboxPoolTest {
     void memoryAdmissionEvictsAnIdleSandboxOfAnotherFunctionBeforeRefusing() throws Exception {
         SandboxPool pool = pool(10, 1024, 0, 1, 4, 0, 1000);
         PooledSandbox idle = pool.acquire(function("a", "r1", 512)).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(idle, true);
+        pool.release(idle);
         PooledSandbox busy = pool.acquire(function("b", "r1", 512)).get(1, TimeUnit.SECONDS).sandbox();
 
         PooledSandbox third = pool.acquire(function("c", "r1", 512)).get(1, TimeUnit.SECONDS).sandbox();
@@ -206,6 +229,7 @@ class SandboxPoolTest {
         FaasException refused = assertThrows(FaasException.class, () -> pool.acquire(function("d", "r1", 512)));
         assertEquals(ErrorCode.TOO_MANY_REQUESTS, refused.errorCode(), "both sandboxes are busy: nothing to evict");
         assertNotSame(idle, third);
+        assertEquals(1, retired("evicted"));
     }
 
     @Test
@@ -224,7 +248,7 @@ class SandboxPoolTest {
         assertEquals(1, metrics.snapshot(java.util.Map.of(), java.util.Map.of()).stemCellWarmups());
         Thread.sleep(100);
         assertEquals(2, manager.created.size(), "no new stem cell competes with the first call while it runs");
-        pool.release(taken, true);
+        pool.release(taken);
         awaitTrue(() -> manager.created.size() == 3, "the taken stem cell is replaced once the call is answered");
     }
 
@@ -242,7 +266,7 @@ class SandboxPoolTest {
 
         assertSame(stem, taken.sandbox, "an r1 function takes the stem cell kept under r0");
         assertEquals(List.of("r1"), pool.status().stream().map(SandboxStatus::runtime).toList(), "listed with its function's runtime");
-        pool.release(taken, true);
+        pool.release(taken);
         awaitTrue(() -> manager.created.size() == 2, "the taken stem cell is replaced");
         assertEquals("r0", manager.created.get(1).runtime());
     }
@@ -270,7 +294,7 @@ class SandboxPoolTest {
         SandboxPool pool = pool(10, 10_000, 1, 1, 4, 0, 1000);
         PooledSandbox busy = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
         PooledSandbox idle = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(idle, true);
+        pool.release(idle);
         pool.maintainStems();
         FakeSandbox stem = manager.created.get(manager.created.size() - 1);
 
@@ -280,7 +304,7 @@ class SandboxPoolTest {
         assertFalse(stem.isAlive(), "the stem cell of the removed runtime is gone");
         assertFalse(idle.sandbox.isAlive(), "the idle warm sandbox is gone");
         assertTrue(busy.sandbox.isAlive(), "the call in flight finishes");
-        pool.release(busy, true);
+        pool.release(busy);
         assertFalse(busy.sandbox.isAlive(), "and then its sandbox goes too");
     }
 
@@ -289,7 +313,7 @@ class SandboxPoolTest {
         SandboxPool pool = pool(10, 10_000, 0, 1, 4, 0, 1000);
         PooledSandbox busy = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
         PooledSandbox idle = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(idle, true);
+        pool.release(idle);
 
         PooledSandbox current = pool.acquire(function("f", "r2", 128)).get(1, TimeUnit.SECONDS).sandbox();
 
@@ -297,8 +321,9 @@ class SandboxPoolTest {
         assertTrue(busy.sandbox.isAlive(), "a busy one finishes its call");
         assertNotSame(busy, current);
         assertEquals(List.of("cooling", "busy"), pool.status().stream().map(s -> s.state()).toList());
-        pool.release(busy, true);
+        pool.release(busy);
         assertFalse(busy.sandbox.isAlive());
+        assertEquals(2, retired("outdated"));
     }
 
     @Test
@@ -306,10 +331,10 @@ class SandboxPoolTest {
         SandboxPool pool = pool(10, 10_000, 0, 1, 4, 0, 1000);
         FunctionConfiguration old = function("f", "r1", 128);
         PooledSandbox current = pool.acquire(function("f", "r2", 128)).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(current, true);
+        pool.release(current);
 
         PooledSandbox late = pool.acquire(old).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(late, true);
+        pool.release(late);
 
         assertTrue(current.sandbox.isAlive(), "the current revision's sandbox stays warm");
         assertFalse(late.sandbox.isAlive(), "the late call's sandbox of the old revision goes after the call");
@@ -321,7 +346,7 @@ class SandboxPoolTest {
         SandboxPool pool = pool(10, 10_000, 0, 1, 4, 0, 1000);
         FunctionConfiguration function = function("f", "r1", 128);
         PooledSandbox first = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(first, true);
+        pool.release(first);
 
         ((FakeSandbox) first.sandbox).die();
 
@@ -329,6 +354,7 @@ class SandboxPoolTest {
         PooledSandbox next = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
         assertNotSame(first, next);
         assertTrue(next.sandbox.isAlive());
+        assertEquals(1, retired("died"));
     }
 
     @Test
@@ -338,11 +364,28 @@ class SandboxPoolTest {
 
         SandboxPool.Lease lease = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS);
         InvocationResult loaded = lease.loading().get(1, TimeUnit.SECONDS);
-        pool.release(lease.sandbox(), false); // as the invoker does once the runtime answered the call
+        pool.release(lease.sandbox(), CallMetrics.Retirement.FAILED); // as the invoker does once the runtime answered the call
 
         assertEquals("Runtime.ImportModuleError", loaded.errorType());
         assertTrue(pool.status().isEmpty());
         assertFalse(manager.created.get(0).isAlive());
+        assertEquals(1, retired("failed"));
+    }
+
+    @Test
+    void aFunctionThatLoadsPastItsTimeoutHasItsSandboxResetAndCountedOnce() throws Exception {
+        SandboxPool pool = pool(10, 10_000, 0, 1, 1, 4, 10_000);
+        manager.holdInit = true; // the function never loads; its timeout is 3 s
+
+        SandboxPool.Lease lease = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS);
+        InvocationResult loaded = lease.loading().get(10, TimeUnit.SECONDS);
+
+        assertEquals("Runtime.InitTimeout", loaded.errorType());
+        assertFalse(manager.created.get(0).isAlive(), "the late runtime is stopped");
+        pool.release(lease.sandbox(), CallMetrics.Retirement.FAILED); // as the invoker does for a load that failed
+        assertTrue(pool.status().isEmpty());
+        assertEquals(1, retired("timed_out"));
+        assertEquals(0, retired("failed"));
     }
 
     @Test
@@ -364,7 +407,7 @@ class SandboxPoolTest {
         assertFalse(lease.loading().get(1, TimeUnit.SECONDS).isFunctionError());
         assertEquals("{}", new String(answer.get(1, TimeUnit.SECONDS).payload()));
         assertEquals("busy", pool.status().get(0).state());
-        pool.release(given, true);
+        pool.release(given);
         assertSame(given, second.get(1, TimeUnit.SECONDS).sandbox());
         assertEquals(1, manager.created.size());
     }

@@ -31,7 +31,7 @@ class TimeoutsTest {
         FakeSandbox sandbox = new FakeSandbox("s1", "nodejs20", false, false);
         long started = System.nanoTime();
         CompletableFuture<InvocationResult> outcome =
-                timeouts.withTimeout(new CompletableFuture<>(), 200, sandbox, () -> timedOut);
+                timeouts.withTimeout(new CompletableFuture<>(), 200, sandbox::destroy, () -> timedOut);
 
         assertSame(timedOut, outcome.get(5, TimeUnit.SECONDS));
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
@@ -44,7 +44,7 @@ class TimeoutsTest {
         FakeSandbox sandbox = new FakeSandbox("s1", "nodejs20", false, false);
         InvocationResult answer = new InvocationResult("{}".getBytes(), null, 1);
         CompletableFuture<InvocationResult> call = new CompletableFuture<>();
-        CompletableFuture<InvocationResult> outcome = timeouts.withTimeout(call, 100, sandbox, () -> timedOut);
+        CompletableFuture<InvocationResult> outcome = timeouts.withTimeout(call, 100, sandbox::destroy, () -> timedOut);
 
         call.complete(answer);
         Thread.sleep(100 + 2 * Timeouts.SLOT_MILLIS);
@@ -60,7 +60,7 @@ class TimeoutsTest {
         for (int i = 0; i < 1000; i++) {
             CompletableFuture<InvocationResult> call = new CompletableFuture<>();
             calls.add(call);
-            outcomes.add(timeouts.withTimeout(call, 60_000, new FakeSandbox("s" + i, "nodejs20", false, false), () -> timedOut));
+            outcomes.add(timeouts.withTimeout(call, 60_000, new FakeSandbox("s" + i, "nodejs20", false, false)::destroy, () -> timedOut));
         }
 
         // a slot boundary may fall between the first and the last call

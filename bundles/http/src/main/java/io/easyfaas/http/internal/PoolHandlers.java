@@ -48,6 +48,9 @@ final class PoolHandlers {
         family(text, "easyfaas_cold_starts_total", "counter", "Sandboxes specialised for a call: from a ready stem cell, or by starting a runtime");
         sample(text, "easyfaas_cold_starts_total", "kind", "stem_cell", null, null, metrics.stemCellWarmups());
         sample(text, "easyfaas_cold_starts_total", "kind", "full", null, null, metrics.fullColdStarts());
+        family(text, "easyfaas_sandboxes_retired_total", "counter",
+                "Sandboxes taken out of the pool, by reason (idle, outdated, evicted, surplus, timed_out, failed, died, unresponsive)");
+        metrics.sandboxesRetired().forEach((reason, count) -> sample(text, "easyfaas_sandboxes_retired_total", "reason", reason, null, null, count));
         family(text, "easyfaas_queue_depth", "gauge", "Calls waiting for a sandbox, by function");
         metrics.queueDepth().forEach((function, depth) -> sample(text, "easyfaas_queue_depth", "function", function, null, null, depth));
         family(text, "easyfaas_sandboxes", "gauge", "Sandboxes by state (stem, warming, warm, busy, cooling, dead)");

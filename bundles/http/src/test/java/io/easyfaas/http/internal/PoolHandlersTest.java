@@ -18,7 +18,7 @@ class PoolHandlersTest {
         PoolMetrics metrics = new PoolMetrics(
                 List.of(new PoolMetrics.CallCount("say\"hi\\", "success", 3)),
                 List.of(new PoolMetrics.DurationHistogram("f", new double[] {0.001, 0.5}, new long[] {1, 2}, 3, 1.25)),
-                4, 5, Map.of("f", 2), Map.of("warm", 1));
+                4, 5, Map.of("f", 2), Map.of("warm", 1), Map.of("unresponsive", 6L));
 
         String text = PoolHandlers.prometheus(metrics);
 
@@ -34,7 +34,9 @@ class PoolHandlersTest {
         assertTrue(text.contains("easyfaas_cold_starts_total{kind=\"full\"} 5\n"), text);
         assertTrue(text.contains("easyfaas_queue_depth{function=\"f\"} 2\n"), text);
         assertTrue(text.contains("easyfaas_sandboxes{state=\"warm\"} 1\n"), text);
-        assertEquals(5, text.lines().filter(line -> line.startsWith("# TYPE ")).count());
+        assertTrue(text.contains("# TYPE easyfaas_sandboxes_retired_total counter\n"), text);
+        assertTrue(text.contains("easyfaas_sandboxes_retired_total{reason=\"unresponsive\"} 6\n"), text);
+        assertEquals(6, text.lines().filter(line -> line.startsWith("# TYPE ")).count());
         assertTrue(text.endsWith("\n"));
     }
 }
