@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.easyfaas.api.kernel.Cgroup;
 import io.easyfaas.api.kernel.CgroupService;
@@ -28,11 +29,11 @@ import io.easyfaas.kernel.internal.cgroup.FastMigrations;
  */
 class SandboxOverheadBenchmark {
     private static final List<String> COMMAND = List.of("/usr/bin/python3", "-I", "-S", "-c", "pass");
+    private static final String PARENT_GROUP = "easyfaas-benchmark";
 
     @Test
-    void sandboxCreationOverhead() throws Exception {
+    void sandboxCreationOverhead(@TempDir Path temp) throws Exception {
         int rounds = Integer.getInteger("rounds", 200);
-        Path temp = Files.createTempDirectory("easyfaas-overhead");
         NamespaceLauncher launcher = new NamespaceLauncher(temp.resolve("staging"));
         CgroupService cgroups = CgroupDrivers.probe(Path.of("/sys/fs/cgroup")).orElseThrow();
         FastMigrations fastMigrations = FastMigrations.enable(temp.resolve("favordynmods")); // as the engine's cgroup service does
@@ -53,6 +54,7 @@ class SandboxOverheadBenchmark {
         } finally {
             launcher.deactivate();
             fastMigrations.close();
+            cgroups.find(PARENT_GROUP).ifPresent(Cgroup::delete); // each round removes its own group; this is their parent
         }
         String report = String.format(Locale.ROOT,
                 "python3 -I -S -c pass, launch to exit, %d rounds alternating%n"
@@ -71,7 +73,7 @@ class SandboxOverheadBenchmark {
     private static long timeIsolated(ProcessLauncher launcher, CgroupService cgroups, String name, Path output, Path bootstrap,
             Path socket) throws Exception {
         long started = System.nanoTime();
-        Cgroup cgroup = cgroups.create("easyfaas-benchmark/" + name);
+        Cgroup cgroup = cgroups.create(PARENT_GROUP + "/" + name);
         cgroup.limitMemory(256L << 20);
         cgroup.limitCpu(1000);
         cgroup.limitPids(256);
