@@ -249,8 +249,9 @@ public class PoolingInvoker implements Invoker, PoolStatus {
     }
 
     @Deactivate
-    void deactivate() {
+    void deactivate() throws InterruptedException {
         timer.shutdownNow();
+        timer.awaitTermination(5, TimeUnit.SECONDS); // a sweep under way ends before the pool closes
         pool.close();
     }
 }

@@ -235,7 +235,8 @@ public class AsyncInvocations implements AsyncInvoker {
     }
 
     @Deactivate
-    void deactivate() {
+    void deactivate() throws InterruptedException {
         worker.shutdownNow();
+        worker.awaitTermination(5, TimeUnit.SECONDS); // its tasks only start calls and write records: they end promptly
     }
 }
