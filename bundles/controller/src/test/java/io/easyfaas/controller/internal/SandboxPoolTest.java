@@ -72,8 +72,7 @@ class SandboxPoolTest {
     void anIdleSandboxWhoseRuntimeStopsAnsweringHealthChecksIsReplaced() throws Exception {
         SandboxPool pool = healthCheckedPool(0, 50);
         FunctionConfiguration function = function("f", "r1", 128);
-        PooledSandbox first = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(first);
+        PooledSandbox first = servedOnce(pool, function);
 
         pool.sweep();
         Thread.sleep(150);
@@ -110,8 +109,7 @@ class SandboxPoolTest {
     void aSandboxThatServedACallSinceItsCheckIsNotReplacedForALateAnswer() throws Exception {
         SandboxPool pool = healthCheckedPool(0, 500);
         FunctionConfiguration function = function("f", "r1", 128);
-        PooledSandbox first = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(first);
+        PooledSandbox first = servedOnce(pool, function);
         ((FakeSandbox) first.sandbox).stuck = true;
 
         pool.sweep();
@@ -126,8 +124,7 @@ class SandboxPoolTest {
     @Test
     void aSandboxIdlePastTheIdleTimeoutIsDestroyedAndTheFunctionScalesToZero() throws Exception {
         SandboxPool pool = pool(new PoolSettings(10, 10_000, 0, 128, 1, 4, 0, 1000, TimeUnit.MILLISECONDS.toNanos(50), 0, 1000));
-        PooledSandbox warm = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(warm);
+        PooledSandbox warm = servedOnce(pool, function("f", "r1", 128));
 
         pool.sweep();
         assertTrue(warm.sandbox.isAlive(), "idle for less than the timeout");
@@ -138,6 +135,13 @@ class SandboxPoolTest {
         assertTrue(pool.status().isEmpty());
         assertEquals(1, retired("idle"));
         assertEquals(0, retired("died"));
+    }
+
+    /** A sandbox that has served one call of {@code function} and is now idle in the pool. */
+    private static PooledSandbox servedOnce(SandboxPool pool, FunctionConfiguration function) throws Exception {
+        PooledSandbox served = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
+        pool.release(served);
+        return served;
     }
 
     /** The sandboxes the pool has retired for {@code reason}, as /metrics reports them. */
@@ -218,8 +222,7 @@ class SandboxPoolTest {
     @Test
     void memoryAdmissionEvictsAnIdleSandboxOfAnotherFunctionBeforeRefusing() throws Exception {
         SandboxPool pool = pool(10, 1024, 0, 1, 4, 0, 1000);
-        PooledSandbox idle = pool.acquire(function("a", "r1", 512)).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(idle);
+        PooledSandbox idle = servedOnce(pool, function("a", "r1", 512));
         PooledSandbox busy = pool.acquire(function("b", "r1", 512)).get(1, TimeUnit.SECONDS).sandbox();
 
         PooledSandbox third = pool.acquire(function("c", "r1", 512)).get(1, TimeUnit.SECONDS).sandbox();
@@ -293,8 +296,7 @@ class SandboxPoolTest {
     void aRemovedRuntimesStemCellsAreDestroyedAndItsWarmSandboxesDrain() throws Exception {
         SandboxPool pool = pool(10, 10_000, 1, 1, 4, 0, 1000);
         PooledSandbox busy = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
-        PooledSandbox idle = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(idle);
+        PooledSandbox idle = servedOnce(pool, function("f", "r1", 128));
         pool.maintainStems();
         FakeSandbox stem = manager.created.get(manager.created.size() - 1);
 
@@ -312,8 +314,7 @@ class SandboxPoolTest {
     void aRedeployDrainsTheOldRevisionWhileItsCallsFinish() throws Exception {
         SandboxPool pool = pool(10, 10_000, 0, 1, 4, 0, 1000);
         PooledSandbox busy = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
-        PooledSandbox idle = pool.acquire(function("f", "r1", 128)).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(idle);
+        PooledSandbox idle = servedOnce(pool, function("f", "r1", 128));
 
         PooledSandbox current = pool.acquire(function("f", "r2", 128)).get(1, TimeUnit.SECONDS).sandbox();
 
@@ -330,11 +331,9 @@ class SandboxPoolTest {
     void aCallThatReadTheOldRevisionJustBeforeARedeployDoesNotDrainTheNewOne() throws Exception {
         SandboxPool pool = pool(10, 10_000, 0, 1, 4, 0, 1000);
         FunctionConfiguration old = function("f", "r1", 128);
-        PooledSandbox current = pool.acquire(function("f", "r2", 128)).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(current);
+        PooledSandbox current = servedOnce(pool, function("f", "r2", 128));
 
-        PooledSandbox late = pool.acquire(old).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(late);
+        PooledSandbox late = servedOnce(pool, old);
 
         assertTrue(current.sandbox.isAlive(), "the current revision's sandbox stays warm");
         assertFalse(late.sandbox.isAlive(), "the late call's sandbox of the old revision goes after the call");
@@ -345,8 +344,7 @@ class SandboxPoolTest {
     void aDeadSandboxIsNeverGivenACall() throws Exception {
         SandboxPool pool = pool(10, 10_000, 0, 1, 4, 0, 1000);
         FunctionConfiguration function = function("f", "r1", 128);
-        PooledSandbox first = pool.acquire(function).get(1, TimeUnit.SECONDS).sandbox();
-        pool.release(first);
+        PooledSandbox first = servedOnce(pool, function);
 
         ((FakeSandbox) first.sandbox).die();
 
