@@ -208,6 +208,23 @@ class NamespaceLauncherTest {
         assertEquals("new\n", output(List.of("/bin/cat", "/etc/resolv.conf"), bind, "after"));
     }
 
+    /** Entries inside a bound host directory cover what the host has there: here a directory and a file. */
+    @Test
+    void entriesInsideABoundHostDirectoryCoverWhatTheHostHasThere() throws Exception {
+        assumeRoot();
+        Path directory = Files.createDirectories(temp.resolve("share"));
+        Files.writeString(directory.resolve("mine.txt"), "1");
+        Path file = Files.writeString(temp.resolve("env"), "not the host's env\n");
+        List<String> command = List.of("/bin/sh", "-c", "ls /usr/share; cat /usr/bin/env");
+        for (int i = 0; i < 3; i++) { // the first launch makes every entry, the next ones find /usr staged
+            Path output = temp.resolve("nested-" + i + ".log");
+            LaunchedProcess process = launcher.launch(isolated(command, output, false,
+                    MountSpec.bind(directory, "/usr/share", true), MountSpec.bind(file, "/usr/bin/env", true)));
+            assertEquals(new ExitStatus(0, false), process.exited().toCompletableFuture().get(20, TimeUnit.SECONDS), Files.readString(output));
+            assertEquals("mine.txt\nnot the host's env\n", Files.readString(output));
+        }
+    }
+
     /**
      * The thread that stages the next launch's root ends with the launcher: one still staging when
      * the staging directory is removed would stage the rest in the host's directory.
