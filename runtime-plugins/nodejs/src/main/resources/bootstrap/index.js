@@ -1,6 +1,7 @@
 'use strict';
 /*
- * EasyFaaS Node.js bootstrap. Connects to the engine's Unix socket ($EASYFAAS_RUNTIME_SOCKET),
+ * EasyFaaS Node.js bootstrap. Takes the connection the engine made for it as a descriptor
+ * ($EASYFAAS_RUNTIME_FD) or connects to the engine's Unix socket ($EASYFAAS_RUNTIME_SOCKET),
  * says hello, then serves frames of io.easyfaas.api.runtime.RuntimeProtocol:
  *
  *   frame = uint32 BE headerLength, uint32 BE payloadLength, UTF-8 JSON header, payload bytes
@@ -23,20 +24,22 @@
  * process's own stdout/stderr (the sandbox's output file).
  * Kept to syntax Node 12 understands.
  */
-const net = require('net');
 const path = require('path');
 const fs = require('fs');
 const { AsyncLocalStorage } = require('async_hooks');
 
 const PREFIX_BYTES = 8;
 const EMPTY = Buffer.alloc(0);
+const READ_BYTES = 64 * 1024;
 
+const descriptor = process.env.EASYFAAS_RUNTIME_FD ? Number(process.env.EASYFAAS_RUNTIME_FD) : -1;
 const socketPath = process.env.EASYFAAS_RUNTIME_SOCKET;
-if (!socketPath) {
-  process.stderr.write('easyfaas bootstrap: EASYFAAS_RUNTIME_SOCKET is not set\n');
+if (descriptor < 0 && !socketPath) {
+  process.stderr.write('easyfaas bootstrap: neither EASYFAAS_RUNTIME_FD nor EASYFAAS_RUNTIME_SOCKET is set\n');
   process.exit(2);
 }
-delete process.env.EASYFAAS_RUNTIME_SOCKET; // user code has no business with the engine's socket
+delete process.env.EASYFAAS_RUNTIME_FD; // user code has no business with the engine's connection
+delete process.env.EASYFAAS_RUNTIME_SOCKET;
 
 let handler = null;       // the user's function once init succeeded
 let initError = null;     // error payload of a failed init, answered to invokes
@@ -49,19 +52,49 @@ let functionArn = '';
 const inflight = new Map(); // request id -> fail(err), for errors thrown outside any call
 const currentCall = new AsyncLocalStorage(); // the request id of the call the code runs for
 
-const socket = net.createConnection({ path: socketPath });
-socket.on('connect', function () {
+// ---- the connection -------------------------------------------------------------------------
+
+// Loading `net` and connecting with it cost a start about 5 ms. A connection handed over as a
+// descriptor is read through `fs` (a read waiting on the thread pool) and written synchronously
+// until the function is loaded; then, with no read pending, it becomes a net.Socket, whose reads
+// wait on the event loop itself, for the calls that follow. With a socket path, it is one from
+// the start (see the end of this file).
+let socket = null;
+
+function sayHello() {
   send({ type: 'hello', runtime: 'nodejs', pid: process.pid, version: process.version, ping: true }, EMPTY);
-  uncork(); // the hello goes out now, not after the warm-up
-  warmUp();
-});
-socket.on('error', function (err) {
-  process.stderr.write('easyfaas bootstrap: socket error: ' + (err && err.stack || err) + '\n');
+}
+
+function useSocket(made) {
+  socket = made;
+  socket.on('error', function (err) {
+    connectionFailed(err);
+  });
+  socket.on('close', function () {
+    process.exit(0);
+  });
+  socket.on('data', receive);
+  if (heldAnswers.length > 0) socket.unref(); // answers wait for an empty event loop
+}
+
+function connectionFailed(err) {
+  process.stderr.write('easyfaas bootstrap: connection error: ' + (err && err.stack || err) + '\n');
   process.exit(1);
-});
-socket.on('close', function () {
-  process.exit(0);
-});
+}
+
+function readDescriptor() {
+  const chunk = Buffer.allocUnsafe(READ_BYTES);
+  fs.read(descriptor, chunk, 0, READ_BYTES, null, function (err, bytes) {
+    if (err) connectionFailed(err);
+    if (bytes === 0) process.exit(0);
+    receive(chunk.subarray(0, bytes));
+    if (initialized || pendingInit) {
+      setImmediate(function () { useSocket(new (require('net').Socket)({ fd: descriptor, readable: true, writable: true })); });
+    } else {
+      readDescriptor();
+    }
+  });
+}
 
 // ---- framing --------------------------------------------------------------------------------
 
@@ -70,7 +103,7 @@ let buffered = 0;
 let headerLength = -1;
 let payloadLength = 0;
 
-socket.on('data', function (chunk) {
+function receive(chunk) {
   chunks.push(chunk);
   buffered += chunk.length;
   for (;;) {
@@ -86,7 +119,7 @@ socket.on('data', function (chunk) {
     headerLength = -1;
     dispatch(header, payload);
   }
-});
+}
 
 // Removes n bytes from the front of the received chunks; concatenates at most once per frame.
 function take(n) {
@@ -111,7 +144,7 @@ let corked = false;
 
 function uncork() {
   corked = false;
-  socket.uncork();
+  if (socket) socket.uncork();
 }
 
 // Writes one frame with a single write, so frames never interleave.
@@ -123,12 +156,26 @@ function send(header, payload) {
   frame.writeUInt32BE(payload.length, 4);
   frame.write(headerText, PREFIX_BYTES, headerBytes, 'utf8');
   payload.copy(frame, PREFIX_BYTES + headerBytes);
+  if (!socket) {
+    writeDescriptor(frame);
+    return;
+  }
   if (!corked) {
     corked = true;
     socket.cork();
     process.nextTick(uncork);
   }
   socket.write(frame);
+}
+
+function writeDescriptor(frame) {
+  try {
+    for (let written = 0; written < frame.length;) {
+      written += fs.writeSync(descriptor, frame, written, frame.length - written);
+    }
+  } catch (err) {
+    connectionFailed(err);
+  }
 }
 
 function reply(id, error, payload) {
@@ -488,14 +535,14 @@ let heldAnswers = [];
 
 function waitForEmptyEventLoop(send) {
   heldAnswers.push(send);
-  socket.unref();
+  if (socket) socket.unref(); // before it is made, no read is pending: the loop can empty
 }
 
 process.on('beforeExit', function () {
   if (heldAnswers.length === 0) return;
   const answers = heldAnswers;
   heldAnswers = [];
-  socket.ref();
+  if (socket) socket.ref();
   answers.forEach(function (send) { send(); });
 });
 
@@ -524,5 +571,20 @@ function warmUp() {
   resolveModule(path.join(__dirname, 'index'));
   currentCall.run('warm-up', function () {
     return Promise.resolve(JSON.parse(JSON.stringify({ warm: true }))).then(function (value) { return value; });
+  });
+}
+
+// ---- start ----------------------------------------------------------------------------------
+
+if (descriptor >= 0) {
+  sayHello();
+  readDescriptor();
+  warmUp(); // while the first read waits
+} else {
+  useSocket(require('net').createConnection({ path: socketPath }));
+  socket.on('connect', function () {
+    sayHello();
+    uncork(); // the hello goes out now, not after the warm-up
+    warmUp();
   });
 }

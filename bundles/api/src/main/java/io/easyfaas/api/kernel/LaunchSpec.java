@@ -14,9 +14,21 @@ import java.util.Objects;
  * @param output host file that receives the process's stdout and stderr (appended)
  * @param cgroup the group the process joins before it runs user code, or {@code null}
  * @param isolation {@code null} for a plain child process of the engine
+ * @param connection a Unix socket (host path) the launcher connects to before the process
+ *     starts, handing it the connection as descriptor {@link #CONNECTION_DESCRIPTOR}; or
+ *     {@code null} (since 1.2)
  */
 public record LaunchSpec(List<String> command, Map<String, String> environment, String workingDirectory,
-        Path output, Cgroup cgroup, Isolation isolation) {
+        Path output, Cgroup cgroup, Isolation isolation, Path connection) {
+
+    /** The descriptor a process gets its {@link #connection()} as. */
+    public static final int CONNECTION_DESCRIPTOR = 3;
+
+    /** A process that is given no connection. */
+    public LaunchSpec(List<String> command, Map<String, String> environment, String workingDirectory,
+            Path output, Cgroup cgroup, Isolation isolation) {
+        this(command, environment, workingDirectory, output, cgroup, isolation, null);
+    }
 
     public LaunchSpec {
         command = List.copyOf(command);

@@ -1,6 +1,6 @@
 /** What the host kernel lets the engine do. */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.easyfaas.api.kernel;
 
 import org.osgi.annotation.bundle.Export;

@@ -9,7 +9,9 @@ package io.easyfaas.api.runtime;
  * {@code payloadLength} bytes of payload (JSON, passed through untouched).
  *
  * <ol>
- * <li>The bootstrap connects to {@link #SOCKET_ENV} and sends {@code {"type":"hello"}}.</li>
+ * <li>The bootstrap connects to {@link #SOCKET_ENV} (since 1.3, a bootstrap whose adapter
+ * {@linkplain RuntimeAdapter#takesConnectionDescriptor() takes the connection} finds it open as
+ * the descriptor in {@link #DESCRIPTOR_ENV} instead) and sends {@code {"type":"hello"}}.</li>
  * <li>The engine sends {@code {"type":"init","id":"init","handler":"index.handler",
  * "codeDirectory":"/path","functionName":...,"functionVersion":...,"memoryLimitMB":128,
  * "timeoutMillis":3000,"environment":{...}}}: the bootstrap sets the environment and loads the
@@ -37,6 +39,9 @@ public final class RuntimeProtocol {
 
     /** Path of the Unix socket the bootstrap connects to. */
     public static final String SOCKET_ENV = "EASYFAAS_RUNTIME_SOCKET";
+
+    /** The descriptor (a number) of the connection the engine made for the bootstrap, since 1.3. */
+    public static final String DESCRIPTOR_ENV = "EASYFAAS_RUNTIME_FD";
 
     /** The sandbox's id, for the bootstrap's own diagnostics. */
     public static final String SANDBOX_ID_ENV = "EASYFAAS_SANDBOX_ID";

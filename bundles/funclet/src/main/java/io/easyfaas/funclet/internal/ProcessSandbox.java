@@ -136,14 +136,17 @@ final class ProcessSandbox implements Sandbox {
                 Files.createDirectories(work.resolve("tmp"));
             }
             List<String> command = adapter.command(runtime, layout.bootstrapDirectory(adapter.bootstrapDirectory()));
+            // a runtime handed its connection (made by the launcher before it starts) sees no socket
+            boolean handed = adapter.takesConnectionDescriptor();
+            Path shownSocket = handed ? null : listener.socketPath();
             Isolation isolation = null;
             if (layout.isolated()) {
                 isolation = layout.isolation(id, systemEntries, Path.of(command.get(0)), adapter.bootstrapDirectory(),
-                        listener.socketPath(), hostNetwork, madeFor == null ? null : madeFor.codeDirectory());
+                        shownSocket, hostNetwork, madeFor == null ? null : madeFor.codeDirectory());
             }
-            process = launcher.launch(new LaunchSpec(command, layout.environment(id, work, listener.socketPath()),
+            process = launcher.launch(new LaunchSpec(command, layout.environment(id, work, shownSocket),
                     layout.workingDirectory(work), directories.logs().resolve(id + ".log"),
-                    cgroup, isolation));
+                    cgroup, isolation, handed ? listener.socketPath() : null));
             // set once the runtime started, off the launch's path: the bootstrap runs no function
             // code before its init
             limitMemory(memoryLimitMegabytes);

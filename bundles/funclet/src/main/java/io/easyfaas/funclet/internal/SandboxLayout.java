@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.easyfaas.api.kernel.Isolation;
+import io.easyfaas.api.kernel.LaunchSpec;
 import io.easyfaas.api.kernel.MountSpec;
 import io.easyfaas.api.runtime.RuntimeProtocol;
 
@@ -76,6 +77,7 @@ final class SandboxLayout {
         return isolated ? "/tmp" : hostWork.toString();
     }
 
+    /** @param hostSocket the engine's socket; {@code null} for a runtime handed its connection */
     Map<String, String> environment(String sandboxId, Path hostWork, Path hostSocket) {
         Map<String, String> environment = new HashMap<>();
         environment.put("PATH", "/usr/local/bin:/usr/bin:/bin");
@@ -83,7 +85,11 @@ final class SandboxLayout {
         String home = isolated ? "/tmp" : hostWork.toString();
         environment.put("HOME", home);
         environment.put("TMPDIR", isolated ? "/tmp" : hostWork.resolve("tmp").toString());
-        environment.put(RuntimeProtocol.SOCKET_ENV, isolated ? SOCKET : hostSocket.toString());
+        if (hostSocket == null) { // the runtime is handed its connection
+            environment.put(RuntimeProtocol.DESCRIPTOR_ENV, Integer.toString(LaunchSpec.CONNECTION_DESCRIPTOR));
+        } else {
+            environment.put(RuntimeProtocol.SOCKET_ENV, isolated ? SOCKET : hostSocket.toString());
+        }
         environment.put(RuntimeProtocol.SANDBOX_ID_ENV, sandboxId);
         return environment;
     }
@@ -107,6 +113,8 @@ final class SandboxLayout {
      * The isolation of a sandbox whose runtime is {@code interpreter} (a host path).
      *
      * @param systemEntries what {@link #systemEntries()} found
+     * @param hostSocket the engine's socket for the runtime to connect to; {@code null} for a
+     *     runtime handed its connection, which then sees no socket
      * @param hostCode the function's code, for a sandbox made for it; {@code null} for a stem
      *     cell, whose code is attached later
      */
@@ -128,7 +136,9 @@ final class SandboxLayout {
         mounts.add(MountSpec.tmpfs("/tmp", tmpBytes));
         mounts.add(MountSpec.bind(hostBootstrap, RUNTIME_DIRECTORY, true));
         mounts.add(hostCode == null ? MountSpec.mountPoint(TASK_DIRECTORY) : MountSpec.bind(hostCode, TASK_DIRECTORY, true));
-        mounts.add(MountSpec.bind(hostSocket, SOCKET, false));
+        if (hostSocket != null) {
+            mounts.add(MountSpec.bind(hostSocket, SOCKET, false));
+        }
         return new Isolation("sandbox-" + sandboxId, uid, gid, mounts, hostNetwork);
     }
 

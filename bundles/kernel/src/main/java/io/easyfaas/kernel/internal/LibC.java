@@ -66,6 +66,8 @@ public interface LibC extends Library {
 
     int socket(int domain, int type, int protocol) throws LastErrorException;
 
+    int connect(int fd, Pointer address, int length) throws LastErrorException;
+
     long send(int fd, byte[] buffer, long length, int flags) throws LastErrorException;
 
     long recv(int fd, byte[] buffer, long length, int flags) throws LastErrorException;

@@ -167,13 +167,13 @@ public class NamespaceLauncher implements ProcessLauncher {
     }
 
     private ProcessReaper.Child spawnPlain(LaunchSpec spec) {
-        int[] descriptors = openStdio(spec);
+        int[] descriptors = openDescriptors(spec);
         try {
-            int pid = PosixSpawn.spawn(spec.command(), spec.environment(), spec.workingDirectory(), descriptors[0], descriptors[1], false);
+            int pid = PosixSpawn.spawn(spec.command(), spec.environment(), spec.workingDirectory(), descriptors[0], descriptors[1],
+                    descriptors[2], false);
             return reaper.watch(pid);
         } finally {
-            Calls.closeQuietly(descriptors[0]);
-            Calls.closeQuietly(descriptors[1]);
+            closeAll(descriptors);
         }
     }
 
@@ -290,14 +290,15 @@ public class NamespaceLauncher implements ProcessLauncher {
     /** On a prepared thread: the sandbox's root, host name and user, then the process itself. */
     private ProcessReaper.Child spawnIsolated(LaunchSpec spec, SandboxRoot.Staged staged) {
         Isolation isolation = spec.isolation();
-        int[] descriptors = openStdio(spec);
+        int[] descriptors = openDescriptors(spec); // the connection's socket is found on the host's paths
         int hostProc = (int) Calls.check("open /proc", () -> Calls.LIBC.open("/proc", Mounts.O_PATH | Mounts.O_CLOEXEC, 0));
         try {
             SandboxRoot.enter(staging, staged, isolation.mounts());
             byte[] hostname = isolation.hostname().getBytes(java.nio.charset.StandardCharsets.UTF_8);
             Calls.check("sethostname", () -> Calls.LIBC.sethostname(isolation.hostname(), hostname.length));
             dropUser(isolation.uid(), isolation.gid());
-            int pid = PosixSpawn.spawn(spec.command(), spec.environment(), spec.workingDirectory(), descriptors[0], descriptors[1], true);
+            int pid = PosixSpawn.spawn(spec.command(), spec.environment(), spec.workingDirectory(), descriptors[0], descriptors[1],
+                    descriptors[2], true);
             ProcessReaper.Child child = reaper.watch(pid);
             try {
                 for (MountSpec mount : isolation.mounts()) {
@@ -312,8 +313,7 @@ public class NamespaceLauncher implements ProcessLauncher {
             return child;
         } finally {
             Calls.closeQuietly(hostProc);
-            Calls.closeQuietly(descriptors[0]);
-            Calls.closeQuietly(descriptors[1]);
+            closeAll(descriptors);
         }
     }
 
@@ -344,15 +344,26 @@ public class NamespaceLauncher implements ProcessLauncher {
         Calls.check("setresuid", () -> Calls.LIBC.syscall(numbers.setresuid, uid, 0, uid));
     }
 
-    private static int[] openStdio(LaunchSpec spec) {
-        int input = (int) Calls.check("open /dev/null", () -> Calls.LIBC.open("/dev/null", Mounts.O_RDONLY | Mounts.O_CLOEXEC, 0));
+    /** The process's stdin (/dev/null), its output file, and its connection (-1 for none). */
+    private static int[] openDescriptors(LaunchSpec spec) {
+        int[] descriptors = {-1, -1, -1};
         try {
-            int output = (int) Calls.check("open " + spec.output(), () -> Calls.LIBC.open(spec.output().toString(),
+            descriptors[0] = (int) Calls.check("open /dev/null", () -> Calls.LIBC.open("/dev/null", Mounts.O_RDONLY | Mounts.O_CLOEXEC, 0));
+            descriptors[1] = (int) Calls.check("open " + spec.output(), () -> Calls.LIBC.open(spec.output().toString(),
                     O_WRONLY | O_CREAT | O_APPEND | Mounts.O_CLOEXEC, 0640));
-            return new int[] {input, output};
+            if (spec.connection() != null) {
+                descriptors[2] = UnixSockets.connect(spec.connection());
+            }
+            return descriptors;
         } catch (KernelException e) {
-            Calls.closeQuietly(input);
+            closeAll(descriptors);
             throw e;
+        }
+    }
+
+    private static void closeAll(int[] descriptors) {
+        for (int descriptor : descriptors) {
+            Calls.closeQuietly(descriptor);
         }
     }
 

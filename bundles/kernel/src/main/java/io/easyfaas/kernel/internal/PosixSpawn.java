@@ -6,6 +6,8 @@ import java.util.Map;
 import com.sun.jna.Memory;
 import com.sun.jna.ptr.IntByReference;
 
+import io.easyfaas.api.kernel.LaunchSpec;
+
 /**
  * Starts a program with posix_spawn from the calling thread, so the child inherits that
  * thread's namespaces, root and credentials. The child gets /dev/null as stdin, {@code output}
@@ -23,11 +25,12 @@ final class PosixSpawn {
     }
 
     /**
+     * @param connectionFd a descriptor the child gets as {@link LaunchSpec#CONNECTION_DESCRIPTOR}, or -1
      * @param resetIds whether the child takes the thread's real uid and gid as effective ones
      * @return the child's pid
      */
     static int spawn(List<String> command, Map<String, String> environment, String workingDirectory,
-            int stdinFd, int outputFd, boolean resetIds) {
+            int stdinFd, int outputFd, int connectionFd, boolean resetIds) {
         LibC libc = Calls.LIBC;
         Memory actions = new Memory(OPAQUE_BYTES);
         Memory attributes = new Memory(OPAQUE_BYTES);
@@ -39,9 +42,15 @@ final class PosixSpawn {
             Calls.checkResult("posix_spawn_file_actions_adddup2", libc.posix_spawn_file_actions_adddup2(actions, stdinFd, 0));
             Calls.checkResult("posix_spawn_file_actions_adddup2", libc.posix_spawn_file_actions_adddup2(actions, outputFd, 1));
             Calls.checkResult("posix_spawn_file_actions_adddup2", libc.posix_spawn_file_actions_adddup2(actions, outputFd, 2));
+            int firstClosed = 3;
+            if (connectionFd >= 0) {
+                Calls.checkResult("posix_spawn_file_actions_adddup2",
+                        libc.posix_spawn_file_actions_adddup2(actions, connectionFd, LaunchSpec.CONNECTION_DESCRIPTOR));
+                firstClosed = LaunchSpec.CONNECTION_DESCRIPTOR + 1;
+            }
             Calls.checkResult("posix_spawn_file_actions_addchdir_np",
                     libc.posix_spawn_file_actions_addchdir_np(actions, workingDirectory));
-            Calls.checkResult("posix_spawn_file_actions_addclosefrom_np", libc.posix_spawn_file_actions_addclosefrom_np(actions, 3));
+            Calls.checkResult("posix_spawn_file_actions_addclosefrom_np", libc.posix_spawn_file_actions_addclosefrom_np(actions, firstClosed));
             libc.sigfillset(allSignals);
             libc.sigemptyset(noSignals);
             short flags = (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID

@@ -7,6 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -206,6 +212,44 @@ class NamespaceLauncherTest {
         Files.move(Files.writeString(temp.resolve("resolv.conf.new"), "new\n"), file, StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
         assertEquals("new\n", output(List.of("/bin/cat", "/etc/resolv.conf"), bind, "after"));
+    }
+
+    @Test
+    void aPlainProcessFindsItsConnectionOpenAsDescriptorThree() throws Exception {
+        assertEquals("hello over 3; 4 closed", talkOverConnection(false));
+    }
+
+    @Test
+    void anIsolatedProcessFindsItsConnectionOpenAsDescriptorThree() throws Exception {
+        assumeRoot();
+        assertEquals("hello over 3; 4 closed", talkOverConnection(true));
+    }
+
+    /** What a process launched with a connection to a listening socket writes over it. */
+    private String talkOverConnection(boolean isolatedLaunch) throws Exception {
+        Path socket = temp.resolve("engine.sock");
+        String script = String.join("\n",
+                "import os",
+                "try:\n    os.fstat(4)\n    four = 'open'\nexcept OSError:\n    four = 'closed'",
+                "os.write(3, ('hello over 3; 4 ' + four).encode())");
+        List<String> command = List.of(PYTHON, "-I", "-S", "-c", script);
+        Path output = temp.resolve("connected.log");
+        LaunchSpec unconnected = isolatedLaunch ? isolated(command, output, false)
+                : new LaunchSpec(command, Map.of(), temp.toString(), output, null, null);
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            LaunchedProcess process = launcher.launch(new LaunchSpec(unconnected.command(), unconnected.environment(),
+                    unconnected.workingDirectory(), output, null, unconnected.isolation(), socket));
+            try (SocketChannel connection = server.accept()) {
+                assertEquals(new ExitStatus(0, false), process.exited().toCompletableFuture().get(20, TimeUnit.SECONDS),
+                        Files.readString(output));
+                ByteBuffer received = ByteBuffer.allocate(256);
+                while (connection.read(received) > 0) {
+                    // until the process's end closes the connection
+                }
+                return new String(received.array(), 0, received.position(), StandardCharsets.UTF_8);
+            }
+        }
     }
 
     /** Entries inside a bound host directory cover what the host has there: here a directory and a file. */

@@ -40,11 +40,16 @@ public abstract class BootstrapTestBase {
     /** The command that starts the bootstrap on {@code interpreter}. */
     protected abstract List<String> command(Path interpreter);
 
+    /** Whether the bootstrap is handed its connection, as its adapter tells the engine. */
+    protected boolean handsConnection() {
+        return false;
+    }
+
     @BeforeEach
     void startRuntime() throws IOException {
         Optional<Path> interpreter = BootstrapFiles.firstExecutable(interpreters());
         assumeTrue(interpreter.isPresent(), "no interpreter at " + String.join(", ", interpreters()));
-        runtime = RuntimeHarness.start(command(interpreter.get()));
+        runtime = RuntimeHarness.start(command(interpreter.get()), handsConnection());
     }
 
     @AfterEach

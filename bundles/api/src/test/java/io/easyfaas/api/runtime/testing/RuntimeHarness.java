@@ -105,10 +105,34 @@ public final class RuntimeHarness implements AutoCloseable {
     }
 
     /**
+     * Connects to {@link RuntimeProtocol#SOCKET_ENV}, gives the connection as descriptor 3
+     * ({@link RuntimeProtocol#DESCRIPTOR_ENV}) and runs the rest of its arguments in its place,
+     * as the engine's launcher starts a runtime that takes its connection.
+     */
+    private static final String HAND_CONNECTION = String.join("\n",
+            "import os, socket, sys",
+            "s = socket.socket(socket.AF_UNIX)",
+            "s.connect(os.environ.pop('" + RuntimeProtocol.SOCKET_ENV + "'))",
+            "fd = s.detach()",
+            "if fd != 3:",
+            "    os.dup2(fd, 3)",
+            "os.set_inheritable(3, True)",
+            "os.environ['" + RuntimeProtocol.DESCRIPTOR_ENV + "'] = '3'",
+            "os.execv(sys.argv[1], sys.argv[1:])");
+
+    /**
      * Starts {@code command} with an environment of only {@code PATH} and
      * {@link RuntimeProtocol#SOCKET_ENV}, waits for it to connect and reads its hello frame.
      */
     public static RuntimeHarness start(List<String> command) throws IOException {
+        return start(command, false);
+    }
+
+    /**
+     * As {@link #start(List)}; with {@code handConnection}, the process gets its connection made
+     * (as descriptor 3, through a short {@code python3} step) instead of a socket to connect to.
+     */
+    public static RuntimeHarness start(List<String> command, boolean handConnection) throws IOException {
         // Unix socket paths are limited to ~100 bytes; java.io.tmpdir may be long
         Path tmpRoot = Files.isDirectory(Path.of("/tmp")) ? Path.of("/tmp") : Path.of(System.getProperty("java.io.tmpdir"));
         Path dir = Files.createTempDirectory(tmpRoot, "efh");
@@ -117,7 +141,12 @@ public final class RuntimeHarness implements AutoCloseable {
         Process process = null;
         try {
             server.bind(UnixDomainSocketAddress.of(socket));
-            ProcessBuilder pb = new ProcessBuilder(command);
+            List<String> started = command;
+            if (handConnection) {
+                started = new java.util.ArrayList<>(List.of("/usr/bin/python3", "-I", "-S", "-c", HAND_CONNECTION));
+                started.addAll(command);
+            }
+            ProcessBuilder pb = new ProcessBuilder(started);
             pb.environment().clear();
             pb.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
             pb.environment().put(RuntimeProtocol.SOCKET_ENV, socket.toString());

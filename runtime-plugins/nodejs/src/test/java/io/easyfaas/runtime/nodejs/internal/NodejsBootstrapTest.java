@@ -20,8 +20,17 @@ import io.easyfaas.api.runtime.testing.Json;
 import io.easyfaas.api.runtime.testing.RuntimeHarness;
 import io.easyfaas.api.runtime.testing.RuntimeHarness.Frame;
 
-/** Runs the real bootstrap on the machine's node through {@link RuntimeHarness}. */
+/**
+ * Runs the real bootstrap on the machine's node through {@link RuntimeHarness}, handed its
+ * connection as the engine hands it; {@link NodejsBootstrapOverSocketPathTest} runs the same
+ * tests with a socket to connect to.
+ */
 class NodejsBootstrapTest extends BootstrapTestBase {
+
+    @Override
+    protected boolean handsConnection() {
+        return NodejsRuntimeAdapter.TAKES_CONNECTION;
+    }
 
     @Override
     protected String[] interpreters() {
