@@ -1,6 +1,7 @@
 """EasyFaaS Python bootstrap.
 
-Connects to the engine's Unix socket ($EASYFAAS_RUNTIME_SOCKET), says hello, then serves frames
+Takes the connection the engine made for it as a descriptor ($EASYFAAS_RUNTIME_FD) or connects
+to the engine's Unix socket ($EASYFAAS_RUNTIME_SOCKET), says hello, then serves frames
 of io.easyfaas.api.runtime.RuntimeProtocol, one at a time:
 
     frame = uint32 BE headerLength, uint32 BE payloadLength, UTF-8 JSON header, payload bytes
@@ -131,9 +132,12 @@ def to_json(result):
 
 
 class Connection(object):
-    def __init__(self, path):
-        self.sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-        self.sock.connect(path)
+    def __init__(self, descriptor, path):
+        if descriptor is not None:  # made by the engine before this process started
+            self.sock = _socket.socket(fileno=descriptor)
+        else:
+            self.sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+            self.sock.connect(path)
         self.rfile = open(self.sock.fileno(), "rb", buffering=65536, closefd=False)
         self.send_lock = _thread.allocate_lock()  # user threads send log frames too
 
@@ -348,11 +352,12 @@ def call(request_id, header, payload, function):
 
 
 def main():
+    descriptor = os.environ.pop("EASYFAAS_RUNTIME_FD", None)
     path = os.environ.pop("EASYFAAS_RUNTIME_SOCKET", None)
-    if not path:
-        sys.stderr.write("easyfaas bootstrap: EASYFAAS_RUNTIME_SOCKET is not set\n")
+    if descriptor is None and not path:
+        sys.stderr.write("easyfaas bootstrap: neither EASYFAAS_RUNTIME_FD nor EASYFAAS_RUNTIME_SOCKET is set\n")
         return 2
-    conn = Connection(path)
+    conn = Connection(None if descriptor is None else int(descriptor), path)
     conn.send({"type": "hello", "runtime": "python3", "pid": os.getpid(),
                "version": "%d.%d.%d" % sys.version_info[:3], "ping": True}, EMPTY)
     function = Function()

@@ -26,8 +26,17 @@ import io.easyfaas.api.runtime.testing.Json;
 import io.easyfaas.api.runtime.testing.RuntimeHarness;
 import io.easyfaas.api.runtime.testing.RuntimeHarness.Frame;
 
-/** Runs the real bootstrap on the system python3 through {@link RuntimeHarness}. */
+/**
+ * Runs the real bootstrap on the system python3 through {@link RuntimeHarness}, handed its
+ * connection as the engine hands it; {@link Python3BootstrapOverSocketPathTest} runs the same
+ * tests with a socket to connect to.
+ */
 class Python3BootstrapTest extends BootstrapTestBase {
+
+    @Override
+    protected boolean handsConnection() {
+        return Python3RuntimeAdapter.TAKES_CONNECTION;
+    }
 
     @Override
     protected String[] interpreters() {
