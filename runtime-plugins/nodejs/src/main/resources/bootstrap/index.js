@@ -69,9 +69,7 @@ function sayHello() {
 
 function useSocket(made) {
   socket = made;
-  socket.on('error', function (err) {
-    connectionFailed(err);
-  });
+  socket.on('error', connectionFailed);
   socket.on('close', function () {
     process.exit(0);
   });
@@ -146,7 +144,7 @@ let corked = false;
 
 function uncork() {
   corked = false;
-  if (socket) socket.uncork();
+  socket.uncork();
 }
 
 // Writes one frame with a single write, so frames never interleave.

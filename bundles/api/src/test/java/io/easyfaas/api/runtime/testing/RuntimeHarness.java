@@ -143,7 +143,7 @@ public final class RuntimeHarness implements AutoCloseable {
             server.bind(UnixDomainSocketAddress.of(socket));
             List<String> started = command;
             if (handConnection) {
-                started = new java.util.ArrayList<>(List.of("/usr/bin/python3", "-I", "-S", "-c", HAND_CONNECTION));
+                started = new ArrayList<>(List.of("/usr/bin/python3", "-I", "-S", "-c", HAND_CONNECTION));
                 started.addAll(command);
             }
             ProcessBuilder pb = new ProcessBuilder(started);
