@@ -55,11 +55,15 @@ const currentCall = new AsyncLocalStorage(); // the request id of the call the c
 // ---- the connection -------------------------------------------------------------------------
 
 // Loading `net` and connecting with it cost a start about 5 ms. A connection handed over as a
-// descriptor is read through `fs` (a read waiting on the thread pool) and written synchronously
-// until the first call has been read; then, with no read pending, it becomes a net.Socket, whose
-// reads wait on the event loop itself, for the calls that follow. Loading `net` then takes
-// 3 ms, after the first call has started, not before. With a socket path, the connection is a
-// net.Socket from the start (see the end of this file).
+// descriptor is read and written synchronously through `fs` until the first call has been read;
+// then it becomes a net.Socket, whose reads wait on the event loop, for the calls that follow.
+// Loading `net` then takes 3 ms, after the first call has started, not before. Blocking reads
+// hold up nothing before the first call (Lambda freezes a runtime between its init and its first
+// call too), and a runtime made for a call finds its init and the call already in the socket:
+// it reads them without starting the thread pool, whose threads and round trip cost the first
+// call 1-1.5 ms. An ES module's top-level await needs the event loop: while one loads, reads wait
+// on the thread pool instead. With a socket path, the connection is a net.Socket from the start
+// (see the end of this file).
 let socket = null;
 let invoked = false; // a call has been read
 
@@ -83,17 +87,41 @@ function connectionFailed(err) {
 }
 
 function readDescriptor() {
+  while (!invoked && !pendingInit) {
+    const chunk = Buffer.allocUnsafe(READ_BYTES);
+    let bytes;
+    try {
+      bytes = fs.readSync(descriptor, chunk, 0, READ_BYTES, null);
+    } catch (err) {
+      if (err.code === 'EINTR') continue;
+      connectionFailed(err);
+    }
+    received(chunk, bytes);
+  }
+  readingDone();
+}
+
+function readDescriptorOnThreadPool() {
   const chunk = Buffer.allocUnsafe(READ_BYTES);
   fs.read(descriptor, chunk, 0, READ_BYTES, null, function (err, bytes) {
     if (err) connectionFailed(err);
-    if (bytes === 0) process.exit(0);
-    receive(chunk.subarray(0, bytes));
-    if (invoked) {
-      setImmediate(function () { useSocket(new (require('net').Socket)({ fd: descriptor, readable: true, writable: true })); });
-    } else {
-      readDescriptor();
-    }
+    received(chunk, bytes);
+    readingDone();
   });
+}
+
+function received(chunk, bytes) {
+  if (bytes === 0) process.exit(0);
+  receive(chunk.subarray(0, bytes));
+}
+
+// Called with no read pending: the next read, or the switch to a socket once a call was read.
+function readingDone() {
+  if (invoked) {
+    setImmediate(function () { useSocket(new (require('net').Socket)({ fd: descriptor, readable: true, writable: true })); });
+  } else {
+    readDescriptorOnThreadPool();
+  }
 }
 
 // ---- framing --------------------------------------------------------------------------------
@@ -579,8 +607,8 @@ function warmUp() {
 
 if (descriptor >= 0) {
   sayHello();
-  readDescriptor();
-  warmUp(); // while the first read waits
+  warmUp();
+  setImmediate(readDescriptor); // once the warm-up's promise has settled
 } else {
   useSocket(require('net').createConnection({ path: socketPath }));
   socket.on('connect', function () {

@@ -175,6 +175,15 @@ class NodejsBootstrapTest extends BootstrapTestBase {
         assertEquals(Json.parse("{\"esm\":6,\"meta\":\"string\"}"), invokeOk("a", "{\"x\":3}"));
     }
 
+    /** The loading needs the event loop: a bootstrap blocked reading its next frame would never answer the init. */
+    @Test
+    void esModuleAwaitingAtTopLevelLoadsBeforeAnyCall() throws IOException {
+        write("index.mjs", "const config = await new Promise((resolve) => setTimeout(() => resolve({ region: 'here' }), 20));\n"
+                + "export const handler = async () => config.region;\n");
+        initOk("index.handler");
+        assertEquals("here", invokeOk("a", "{}"));
+    }
+
     @Test
     void esModuleJsInTypeModulePackage() throws IOException {
         write("package.json", "{\"type\":\"module\"}");
