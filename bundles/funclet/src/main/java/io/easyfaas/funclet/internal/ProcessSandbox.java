@@ -169,6 +169,8 @@ final class ProcessSandbox implements Sandbox {
             listener.failed(new IOException(reason.message()));
             close(reason);
         });
+        // only now that the launch has returned, and the runtime's root is sealed: the init
+        // brings the function's code, which must never run where the host is still in sight
         listener.accepted()
                 .thenCompose(channel -> {
                     RuntimeConnection connected = connect(channel, reactor, maxFrameBytes);

@@ -107,7 +107,18 @@ class NamespaceLauncherTest {
                 "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)",
                 "c = socket.create_connection(s.getsockname(), timeout=2); print('loopback up')");
         Path output = temp.resolve("isolated.log");
-        LaunchedProcess process = launcher.launch(isolated(List.of(PYTHON, "-I", "-S", "-c", script), output, false));
+        LaunchSpec spec = isolated(List.of(PYTHON, "-I", "-S", "-c", script), output, false);
+        LaunchedProcess process = launcher.launch(spec);
+        // the host's tree is detached, and the root read-only, by the time launch returns
+        java.util.Set<String> topLevel = new java.util.TreeSet<>();
+        spec.isolation().mounts().forEach(mount -> topLevel.add(Path.of(mount.target()).getName(0).toString()));
+        try (java.util.stream.Stream<Path> entries = Files.list(Path.of("/proc", Integer.toString(process.pid()), "root"))) {
+            assertEquals(topLevel, entries.map(entry -> entry.getFileName().toString())
+                    .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)));
+        }
+        String rootMount = Files.readAllLines(Path.of("/proc", Integer.toString(process.pid()), "mountinfo")).stream()
+                .filter(line -> line.split(" ")[4].equals("/")).findFirst().orElseThrow();
+        assertTrue(List.of(rootMount.split(" ")[5].split(",")).contains("ro"), rootMount);
         ExitStatus status = process.exited().toCompletableFuture().get(20, TimeUnit.SECONDS);
         String printed = Files.readString(output);
         assertEquals(new ExitStatus(0, false), status, printed);
