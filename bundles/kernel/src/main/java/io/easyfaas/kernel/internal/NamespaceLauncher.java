@@ -38,10 +38,10 @@ import org.osgi.service.component.annotations.Deactivate;
  * Starts processes with posix_spawn and reaps them. An isolated process is made on a thread
  * of its own: that thread unshares its namespaces, builds the sandbox's root and pivots into
  * it, then gives up its user (keeping root only as its effective id) and spawns the child,
- * which inherits all of it and drops the effective root too. The thread then detaches the
- * host's tree from the root, makes the root read-only and mounts the child's /proc (the child
- * runs the engine's trusted bootstrap meanwhile, which touches none of it) and ends, so the
- * JVM never keeps a thread with a changed root or identity.
+ * which inherits all of it and drops the effective root too. The thread then mounts the
+ * child's /proc, detaches the host's tree from the root and makes the root read-only (the
+ * child runs the engine's trusted bootstrap meanwhile, which touches none of it) and ends, so
+ * the JVM never keeps a thread with a changed root or identity.
  * Each launch's thread is prepared during the launch before: it makes its namespaces and
  * stages the entries of the root that the last two launches began with (the host's system
  * directories, mostly), so that a launch builds only the entries of its own sandbox.
@@ -303,12 +303,13 @@ public class NamespaceLauncher implements ProcessLauncher {
                     descriptors[2], true);
             ProcessReaper.Child child = reaper.watch(pid);
             try {
-                SandboxRoot.seal();
+                // /proc first: a runtime reads it as it starts (Node: /proc/meminfo, /proc/self/maps)
                 for (MountSpec mount : isolation.mounts()) {
                     if (mount.kind() == MountSpec.Kind.PROC) {
                         mountProc(hostProc, pid, mount.target());
                     }
                 }
+                SandboxRoot.seal();
             } catch (RuntimeException e) { // a child in an unsealed root is not left running
                 reaper.signal(child, SIGKILL);
                 throw e;
