@@ -8,10 +8,10 @@ public interface ProcessLauncher {
 
     /**
      * Starts {@code spec}'s process. Returns once it runs (and has joined its cgroup). An
-     * isolated process is started as soon as its root is entered, and what it must not see of
-     * the host goes, and its root becomes read-only, just after: before this returns, and while
-     * the process runs the trusted program it started with. Give it nothing untrusted to run
-     * before this returns.
+     * isolated process starts as soon as its root is entered; the host's tree is detached from
+     * that root, and the root made read-only, just after, while the process runs the program it
+     * was started with, and before this returns. So start only a trusted program, and give it
+     * nothing untrusted to run before this returns.
      *
      * @throws KernelException naming the call that failed
      */

@@ -98,8 +98,8 @@ public class NodejsRuntimeAdapter extends AbstractRuntimeAdapter {
     }
 
     /**
-     * The bootstrap reads the connection it is handed with {@code fs} until its first call has
-     * been read: loading {@code net} and connecting cost Node's start about 5 ms.
+     * The bootstrap reads the connection it is handed with blocking {@code fs} reads until its
+     * first call has been read: loading {@code net} and connecting cost Node's start about 5 ms.
      */
     static final boolean TAKES_CONNECTION = true;
 
