@@ -38,4 +38,15 @@ public interface RuntimeAdapter {
     default boolean takesConnectionDescriptor() {
         return false;
     }
+
+    /**
+     * Prepares a function's code for {@code runtimeName} once, when it is deployed, so that no
+     * cold start redoes that work: a Python runtime compiles it to bytecode, for instance. The
+     * registry calls it on the host, with the package unpacked in {@code codeDirectory} and not
+     * yet published; what it writes there becomes part of the package, which sandboxes see
+     * read-only. It must never run the function's code, and it must leave the code loadable as
+     * it was when it fails: the function is deployed all the same. Since 1.4; by default nothing.
+     */
+    default void prepareCode(String runtimeName, Path codeDirectory) {
+    }
 }

@@ -3,7 +3,7 @@
  * services; {@link RuntimeProtocol} is what its bootstrap speaks with the engine.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package io.easyfaas.api.runtime;
 
 import org.osgi.annotation.bundle.Export;

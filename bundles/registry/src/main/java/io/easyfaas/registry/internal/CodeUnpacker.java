@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -24,8 +25,8 @@ import io.easyfaas.api.FaasException;
 
 /**
  * Unpacks an uploaded zip, refusing entries that escape the target and counting the bytes
- * actually inflated (never trusting the sizes the headers claim). Files and directories are
- * fsynced so that a later rename publishes complete content.
+ * actually inflated (never trusting the sizes the headers claim). {@link #syncTree} then makes
+ * the package durable, so that a later rename publishes complete content.
  */
 final class CodeUnpacker {
 
@@ -42,7 +43,7 @@ final class CodeUnpacker {
 
     /**
      * Unpacks {@code zip} into the existing, empty directory {@code dest}; with {@code dest} null,
-     * only validates (same checks, nothing written).
+     * only validates (same checks, nothing written). Nothing is fsynced yet: see {@link #syncTree}.
      *
      * @return the number of unzipped bytes
      */
@@ -86,16 +87,12 @@ final class CodeUnpacker {
                             out.write(bb);
                         }
                     }
-                    out.force(true);
                 }
                 setPermissions(target, FILE_PERMS);
             }
         }
         if (entries == 0) {
             throw FaasException.invalid(CORRUPT_ZIP);
-        }
-        if (dest != null) {
-            syncDirectories(dest);
         }
         return total;
     }
@@ -180,16 +177,26 @@ final class CodeUnpacker {
         }
     }
 
-    /** Gives every directory under {@code root} (and root itself) readable permissions and fsyncs it, deepest first. */
-    private static void syncDirectories(Path root) throws IOException {
+    /**
+     * Makes the tree under {@code root} durable and readable in sandboxes: fsyncs every file (the
+     * package's and those its runtime wrote preparing it), then gives every directory, root
+     * included, readable permissions and fsyncs it, deepest first.
+     */
+    static void syncTree(Path root) throws IOException {
         List<Path> dirs = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(root)) {
-            walk.filter(Files::isDirectory).forEach(dirs::add);
+            for (Path path : (Iterable<Path>) walk::iterator) {
+                if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+                    dirs.add(path);
+                } else if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+                    FileSystemSync.sync(path);
+                }
+            }
         }
         dirs.sort(Comparator.comparingInt(Path::getNameCount).reversed());
         for (Path dir : dirs) {
             setPermissions(dir, DIR_PERMS);
-            FileSystemSync.syncDirectory(dir);
+            FileSystemSync.sync(dir);
         }
     }
 }

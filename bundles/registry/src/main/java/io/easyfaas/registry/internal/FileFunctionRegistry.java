@@ -30,7 +30,8 @@ import io.easyfaas.api.runtime.RuntimeAdapter;
 /**
  * The function registry service: a thin OSGi shell over {@link FunctionStore}, which keeps its
  * files under {@code <data.dir>/registry/}. Runtime names are validated against the
- * {@link RuntimeAdapter} services installed at the time of the write.
+ * {@link RuntimeAdapter} services installed at the time of the write, and the adapter of a
+ * function's runtime prepares the code package it brings.
  */
 @Component(service = FunctionRegistry.class, configurationPid = "io.easyfaas.registry")
 @Designate(ocd = FileFunctionRegistry.Config.class)
@@ -62,7 +63,7 @@ public class FileFunctionRegistry implements FunctionRegistry {
         Path root = Path.of(config.data_dir()).resolve("registry");
         try {
             store = FunctionStore.open(root, config.max_code_zipped_bytes(), config.max_code_unzipped_bytes(),
-                    this::installedRuntimes);
+                    this::installedRuntimes, this::prepareCode);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot open the function registry at " + root.toAbsolutePath(), e);
         }
@@ -86,6 +87,15 @@ public class FileFunctionRegistry implements FunctionRegistry {
         Set<String> names = new TreeSet<>();
         adapters.values().forEach(names::addAll);
         return Collections.unmodifiableSet(names);
+    }
+
+    /** Has each adapter serving {@code runtime} prepare a newly unpacked package. */
+    void prepareCode(String runtime, Path codeDirectory) {
+        adapters.forEach((adapter, names) -> {
+            if (names.contains(runtime)) {
+                adapter.prepareCode(runtime, codeDirectory);
+            }
+        });
     }
 
     @Override

@@ -16,9 +16,9 @@ final class FileSystemSync {
     private FileSystemSync() {
     }
 
-    /** Makes the entries of a directory (creations, renames, deletions) durable. */
-    static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+    /** Makes a file's content, or a directory's entries (creations, renames, deletions), durable. */
+    static void sync(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             channel.force(true);
         }
     }

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -46,7 +47,8 @@ import io.easyfaas.api.function.FunctionRegistry;
  *
  * <p>Layout under the root directory: {@code functions/<name>.json} holds each function's
  * configuration, {@code code/<hex sha256 of the zip>/} its unpacked code, shared by every function
- * with the same zip. Code is unpacked into {@code code/.tmp-<uuid>/}, fsynced and renamed into
+ * with the same zip. Code is unpacked into {@code code/.tmp-<uuid>/}, prepared by the runtime of
+ * the function that brought it (bytecode, for instance), fsynced and renamed into
  * place before the metadata that references it is written to a temporary file, fsynced and
  * atomically renamed over the old one; so after a crash at any moment every function is either
  * fully old or fully new. Reads are served from memory; writes are serialised.
@@ -80,17 +82,19 @@ public final class FunctionStore implements FunctionRegistry {
     private final long maxZippedBytes;
     private final CodeUnpacker unpacker;
     private final DefinitionValidator validator;
+    private final BiConsumer<String, Path> codePreparer;
     private final ConcurrentHashMap<String, FunctionConfiguration> functions = new ConcurrentHashMap<>();
     private final Object writeLock = new Object();
 
     private FunctionStore(Path root, long maxZippedBytes, long maxUnzippedBytes,
-            Supplier<? extends Collection<String>> installedRuntimes) {
+            Supplier<? extends Collection<String>> installedRuntimes, BiConsumer<String, Path> codePreparer) {
         this.root = root.toAbsolutePath().normalize();
         this.functionsDir = this.root.resolve(FUNCTIONS);
         this.codeDir = this.root.resolve(CODE);
         this.maxZippedBytes = maxZippedBytes;
         this.unpacker = new CodeUnpacker(maxUnzippedBytes);
         this.validator = new DefinitionValidator(installedRuntimes);
+        this.codePreparer = codePreparer;
     }
 
     /**
@@ -98,10 +102,14 @@ public final class FunctionStore implements FunctionRegistry {
      * writes, loads every function, sets corrupt metadata aside and deletes unreferenced code.
      *
      * @param installedRuntimes the runtime names a function may use, asked on every write
+     * @param codePreparer given a runtime name and a newly unpacked package, prepares the package
+     *        for that runtime before it is published; what it throws is logged, and the package
+     *        published as it is
      */
     public static FunctionStore open(Path root, long maxZippedBytes, long maxUnzippedBytes,
-            Supplier<? extends Collection<String>> installedRuntimes) throws IOException {
-        FunctionStore store = new FunctionStore(root, maxZippedBytes, maxUnzippedBytes, installedRuntimes);
+            Supplier<? extends Collection<String>> installedRuntimes, BiConsumer<String, Path> codePreparer)
+            throws IOException {
+        FunctionStore store = new FunctionStore(root, maxZippedBytes, maxUnzippedBytes, installedRuntimes, codePreparer);
         store.open();
         return store;
     }
@@ -138,7 +146,7 @@ public final class FunctionStore implements FunctionRegistry {
                 }
             }
             if (removed) {
-                FileSystemSync.syncDirectory(dir);
+                FileSystemSync.sync(dir);
             }
         }
     }
@@ -187,7 +195,7 @@ public final class FunctionStore implements FunctionRegistry {
         LOG.error("Function metadata {} is unreadable ({}); moving it aside to {}", file, cause.toString(), aside);
         try {
             Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            FileSystemSync.syncDirectory(functionsDir);
+            FileSystemSync.sync(functionsDir);
         } catch (IOException e) {
             LOG.error("Could not move {} aside", file, e);
         }
@@ -209,7 +217,7 @@ public final class FunctionStore implements FunctionRegistry {
                 // rename first, so that a crash while deleting leaves a temp entry, never a partial package
                 Path doomed = codeDir.resolve(TMP + UUID.randomUUID());
                 Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
-                FileSystemSync.syncDirectory(codeDir);
+                FileSystemSync.sync(codeDir);
                 FileSystemSync.deleteTree(doomed);
                 collected++;
             } catch (IOException e) {
@@ -257,7 +265,7 @@ public final class FunctionStore implements FunctionRegistry {
         if (functions.containsKey(draft.name)) {
             throw conflict(draft.name);
         }
-        Code code = storeCode(zip);
+        Code code = storeCode(zip, draft.runtime);
         synchronized (writeLock) {
             if (functions.containsKey(draft.name)) {
                 throw conflict(draft.name);
@@ -270,7 +278,7 @@ public final class FunctionStore implements FunctionRegistry {
     public FunctionConfiguration createOrReplace(FunctionDefinition definition, byte[] zip) {
         Draft draft = draft(definition);
         requireZip(zip);
-        Code code = storeCode(zip);
+        Code code = storeCode(zip, draft.runtime);
         synchronized (writeLock) {
             return write(draft.with(code));
         }
@@ -280,8 +288,7 @@ public final class FunctionStore implements FunctionRegistry {
     public FunctionConfiguration updateCode(String functionName, byte[] zip) {
         DefinitionValidator.name(functionName);
         requireZip(zip);
-        require(functionName);
-        Code code = storeCode(zip);
+        Code code = storeCode(zip, require(functionName).runtime());
         synchronized (writeLock) {
             FunctionConfiguration c = require(functionName);
             return write(new Draft(c.functionName(), c.runtime(), c.handler(), c.memorySize(), c.timeout(),
@@ -350,7 +357,7 @@ public final class FunctionStore implements FunctionRegistry {
             require(functionName);
             try {
                 Files.deleteIfExists(metadataFile(functionName));
-                FileSystemSync.syncDirectory(functionsDir);
+                FileSystemSync.sync(functionsDir);
             } catch (IOException e) {
                 throw new FaasException(ErrorCode.SERVICE, "Could not delete function " + functionName + ": " + e, e);
             }
@@ -419,8 +426,12 @@ public final class FunctionStore implements FunctionRegistry {
         return new FaasException(ErrorCode.RESOURCE_CONFLICT, "Function already exist: " + name);
     }
 
-    /** Validates and unpacks the zip into {@code code/<hex>/} unless that package is already there. */
-    private Code storeCode(byte[] zip) {
+    /**
+     * Validates and unpacks the zip into {@code code/<hex>/}, prepared for {@code runtime}, unless
+     * that package is already there: a package is prepared once, for the runtime of the first
+     * function that brought it.
+     */
+    private Code storeCode(byte[] zip, String runtime) {
         byte[] digest = sha256(zip);
         String hex = HexFormat.of().formatHex(digest);
         Code code = new Code(Base64.getEncoder().encodeToString(digest), zip.length);
@@ -434,6 +445,8 @@ public final class FunctionStore implements FunctionRegistry {
             try {
                 Files.createDirectory(tmp);
                 unpacker.unpack(zip, tmp);
+                prepare(runtime, tmp);
+                CodeUnpacker.syncTree(tmp);
                 try {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 } catch (IOException e) {
@@ -443,7 +456,7 @@ public final class FunctionStore implements FunctionRegistry {
                     // a concurrent upload of the same zip won: its copy is identical
                     FileSystemSync.deleteTree(tmp);
                 }
-                FileSystemSync.syncDirectory(codeDir);
+                FileSystemSync.sync(codeDir);
                 return code;
             } catch (IOException | RuntimeException | Error e) {
                 deleteQuietly(tmp);
@@ -451,6 +464,14 @@ public final class FunctionStore implements FunctionRegistry {
             }
         } catch (IOException e) {
             throw new FaasException(ErrorCode.SERVICE, "Could not store the code package: " + e, e);
+        }
+    }
+
+    private void prepare(String runtime, Path unpacked) {
+        try {
+            codePreparer.accept(runtime, unpacked);
+        } catch (RuntimeException e) {
+            LOG.warn("The {} runtime could not prepare a code package; its cold starts do that work", runtime, e);
         }
     }
 
@@ -468,7 +489,7 @@ public final class FunctionStore implements FunctionRegistry {
                 channel.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            FileSystemSync.syncDirectory(functionsDir);
+            FileSystemSync.sync(functionsDir);
         } catch (IOException e) {
             deleteQuietly(tmp);
             throw new FaasException(ErrorCode.SERVICE, "Could not store function " + c.functionName() + ": " + e, e);

@@ -85,7 +85,7 @@ class CrashConsistencyTest {
                 killedMidWrite++;
             }
             FunctionStore store = FunctionStore.open(root, FunctionStore.DEFAULT_MAX_ZIPPED_BYTES,
-                    FunctionStore.DEFAULT_MAX_UNZIPPED_BYTES, () -> CrashWriter.RUNTIMES);
+                    FunctionStore.DEFAULT_MAX_UNZIPPED_BYTES, () -> CrashWriter.RUNTIMES, (runtime, code) -> { });
             assertEquals(List.of(), list(root.resolve("functions"), name -> name.endsWith(".corrupt")),
                     "no metadata is ever torn (run " + run + ")");
             assertEquals(List.of(), list(root.resolve("functions"), name -> name.contains(".tmp-")));

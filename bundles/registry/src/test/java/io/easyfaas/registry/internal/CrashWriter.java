@@ -60,7 +60,7 @@ public final class CrashWriter {
         // parent's kill lands among real writes rather than in the first, slow one
         Path scratch = root.resolveSibling("warmup-" + ProcessHandle.current().pid());
         FunctionStore warmup = FunctionStore.open(scratch, FunctionStore.DEFAULT_MAX_ZIPPED_BYTES,
-                FunctionStore.DEFAULT_MAX_UNZIPPED_BYTES, () -> RUNTIMES);
+                FunctionStore.DEFAULT_MAX_UNZIPPED_BYTES, () -> RUNTIMES, (runtime, code) -> { });
         Random random = new Random();
         for (int i = 0; i < 2 * GENERATIONS; i++) {
             write(warmup, random, zips);
@@ -68,7 +68,7 @@ public final class CrashWriter {
         FileSystemSync.deleteTree(scratch);
 
         FunctionStore store = FunctionStore.open(root, FunctionStore.DEFAULT_MAX_ZIPPED_BYTES,
-                FunctionStore.DEFAULT_MAX_UNZIPPED_BYTES, () -> RUNTIMES);
+                FunctionStore.DEFAULT_MAX_UNZIPPED_BYTES, () -> RUNTIMES, (runtime, code) -> { });
         System.out.println("READY");
         System.out.flush();
         while (true) {

@@ -8,18 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -45,13 +48,16 @@ class FunctionStoreTest {
     @TempDir
     Path dir;
 
+    /** What the stores opened here call to prepare a new package: nothing, unless a test says. */
+    BiConsumer<String, Path> preparer = (runtime, code) -> { };
+
     FunctionStore open() throws IOException {
         return open(FunctionStore.DEFAULT_MAX_ZIPPED_BYTES, FunctionStore.DEFAULT_MAX_UNZIPPED_BYTES);
     }
 
     FunctionStore open(long maxZipped, long maxUnzipped) throws IOException {
         Supplier<Set<String>> runtimes = () -> RUNTIMES;
-        return FunctionStore.open(dir, maxZipped, maxUnzipped, runtimes);
+        return FunctionStore.open(dir, maxZipped, maxUnzipped, runtimes, preparer);
     }
 
     static FunctionDefinition def(String name) {
@@ -309,6 +315,47 @@ class FunctionStoreTest {
         try (Stream<Path> code = Files.list(dir.resolve("code"))) {
             assertEquals(1, code.count());
         }
+    }
+
+    @Test
+    void eachNewPackageIsPreparedForItsFunctionsRuntimeBeforeItIsPublished() throws Exception {
+        List<String> preparedFor = new ArrayList<>();
+        preparer = (runtime, code) -> {
+            preparedFor.add(runtime);
+            assertTrue(code.getFileName().toString().startsWith(".tmp-"), "not published yet: " + code);
+            assertTrue(Files.isRegularFile(code.resolve("index.js")), "unpacked");
+            try {
+                Path cache = Files.createDirectory(code.resolve("cache"),
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Files.writeString(cache.resolve("prepared"), runtime);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+        FunctionStore store = open();
+        FunctionConfiguration a = store.create(def("a"), ZIP_A);
+        store.create(new FunctionDefinition("b", "python3", "index.handler", null, null, null, null), ZIP_A);
+        FunctionConfiguration updated = store.updateCode("a", ZIP_B);
+        assertEquals(List.of("nodejs20", "nodejs20"), preparedFor, "once per package, by the runtime that brought it");
+        for (FunctionConfiguration f : List.of(a, updated)) {
+            Path cache = store.codeDirectory(f).resolve("cache");
+            assertEquals("nodejs20", Files.readString(cache.resolve("prepared")));
+            assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(cache)),
+                    "readable in sandboxes, as the package's own directories");
+        }
+        assertNoTemporaries();
+    }
+
+    @Test
+    void aPreparationThatFailsStillDeploysTheFunction() throws Exception {
+        preparer = (runtime, code) -> {
+            throw new IllegalStateException("the compiler crashed");
+        };
+        FunctionStore store = open();
+        FunctionConfiguration f = store.create(def("f"), ZIP_A);
+        assertEquals("exports.handler = async () => 'A';", Files.readString(store.codeDirectory(f).resolve("index.js")));
+        assertEquals(f, open().get("f").orElseThrow());
+        assertNoTemporaries();
     }
 
     // ------------------------------------------------------------ 409 / 404
