@@ -154,6 +154,12 @@ class Connection(object):
         header = json.loads(self.read_exactly(int.from_bytes(prefix[:4], "big")))
         return header, self.read_exactly(int.from_bytes(prefix[4:], "big"))
 
+    def has_frame_waiting(self):
+        try:
+            return len(self.sock.recv(1, _socket.MSG_PEEK | _socket.MSG_DONTWAIT)) > 0
+        except BlockingIOError:
+            return False
+
     def send(self, header, payload):
         h = json.dumps(header).encode("utf-8")
         with self.send_lock:
@@ -360,9 +366,11 @@ def main():
     conn = Connection(None if descriptor is None else int(descriptor), path)
     conn.send({"type": "hello", "runtime": "python3", "pid": os.getpid(),
                "version": "%d.%d.%d" % sys.version_info[:3], "ping": True}, EMPTY)
-    # CPython sets its compiler up on its first use, 1.4-2 ms here, and a function's code comes
-    # without bytecode (its directory is read-only): a stem cell pays that before it is given one
-    compile("pass", "<warm-up>", "exec")
+    # CPython sets its compiler up on its first use, 1.4-2 ms here. A stem cell pays that before it
+    # is given a function, whose code may need it: a module left without bytecode at its deploy,
+    # a namedtuple. A runtime made for a call has its init waiting, and its call too.
+    if not conn.has_frame_waiting():
+        compile("pass", "<warm-up>", "exec")
     function = Function()
     log = CallLog(conn)
     sys.stdout = CallOutput(sys.stdout, log)

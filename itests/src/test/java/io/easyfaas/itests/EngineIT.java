@@ -103,6 +103,15 @@ public class EngineIT {
     }
 
     @Test
+    public void pythonModulesLoadFromBytecodeCompiledAtTheirDeploy() {
+        engine.deploy("py-bytecode", "python3", "index.handler", 3, "index.py",
+                "import os\n\ndef handler(event, context):\n    return os.path.isfile(__cached__)\n");
+        HttpResponse<String> response = engine.invoke("py-bytecode", "{}");
+        assertEquals(200, response.statusCode());
+        assertEquals("true", response.body());
+    }
+
+    @Test
     public void callerRequestIdIsEchoedAndPassedToTheHandler() {
         engine.deploy("py-reqid", "python3", "index.handler", 3, "index.py", PYTHON_HELLO);
         HttpResponse<String> response = engine.post("/v1/functions/py-reqid/invocations?Qualifier=$LATEST", "{\"name\":\"x\"}");

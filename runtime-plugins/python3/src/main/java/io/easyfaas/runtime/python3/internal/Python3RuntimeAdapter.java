@@ -60,6 +60,8 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
     private static final Pattern VERSIONED = Pattern.compile("python3\\.\\d+");
     private static final byte[] ELF_MAGIC = {0x7f, 'E', 'L', 'F'};
     private static final long PREPARE_SECONDS = 10;
+    /** A deploy waits this long at most for its package's bytecode; what is not compiled by then compiles at import. */
+    private static final long COMPILE_SECONDS = 120;
 
     /** What each interpreter prepared for its sandboxes; empty where it could not. */
     private final Map<Path, Optional<Prepared>> prepared = new HashMap<>();
@@ -204,6 +206,51 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
     @Override
     public boolean takesConnectionDescriptor() {
         return TAKES_CONNECTION;
+    }
+
+    /**
+     * Compiles every module under the directory given, replacing any bytecode the package brought;
+     * fails if one does not compile. Not {@code python -m compileall}: its options parser costs a
+     * deploy 13 ms more (36 against 49 ms here).
+     */
+    private static final String COMPILE = String.join("\n",
+            "import compileall, py_compile, sys",
+            "sys.exit(not compileall.compile_dir(sys.argv[1], force=True, quiet=2,",
+            "                                    invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH))");
+
+    /**
+     * Compiles the package's Python files with the binary its sandboxes run, so that no cold start
+     * compiles its modules: 1.5 ms for a one-line handler here, seconds for large packages. The
+     * compiler parses the code and never runs it. The bytecode is never checked against its
+     * source ({@code unchecked-hash}), since a deployed package never changes; a file that does not
+     * compile is left to fail at import, where the user is told why.
+     */
+    @Override
+    public void prepareCode(String runtimeName, Path codeDirectory) {
+        Path interpreter = interpreters().get(runtimeName);
+        if (interpreter == null) {
+            return;
+        }
+        ProcessBuilder builder = new ProcessBuilder(binary(interpreter).toString(), "-I", "-S", "-c", COMPILE, codeDirectory.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().clear();
+        try {
+            Process compiler = builder.start();
+            if (!compiler.waitFor(COMPILE_SECONDS, TimeUnit.SECONDS)) {
+                compiler.destroyForcibly().waitFor();
+                LOG.warn("Compiling {} took over {} s; the modules it did not compile compile at every cold start",
+                        codeDirectory, COMPILE_SECONDS);
+            } else if (compiler.exitValue() != 0) {
+                LOG.info("Some Python files of {} do not compile; importing them tells why", codeDirectory);
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot run {} to compile {} ({}); its modules compile at every cold start", interpreter, codeDirectory,
+                    e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Runs the binary the interpreter links to: {@code python3} and {@code python3.X} of one binary then start alike and share stem cells. */

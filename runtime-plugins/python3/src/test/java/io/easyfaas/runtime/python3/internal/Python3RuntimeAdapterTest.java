@@ -136,6 +136,47 @@ class Python3RuntimeAdapterTest {
     }
 
     @Test
+    void aDeployedPackageRunsTheBytecodeCompiledAtItsDeploy() throws Exception {
+        assumeTrue(BootstrapFiles.firstExecutable(Python3RuntimeAdapter.DEFAULT_INTERPRETERS).isPresent());
+        Python3RuntimeAdapter adapter = new Python3RuntimeAdapter(config(""), context());
+        Path unpacked = Files.createDirectories(data.resolve("code/.tmp-1"));
+        Files.writeString(unpacked.resolve("index.py"), "from lib import util\n\n"
+                + "def handler(event, context):\n    return util.made()\n\n"
+                + "def fails(event, context):\n    raise ValueError('from ' + util.made())\n");
+        Files.createDirectory(unpacked.resolve("lib"));
+        Files.writeString(unpacked.resolve("lib/__init__.py"), "");
+        Files.writeString(unpacked.resolve("lib/util.py"), "def made():\n    return 'bytecode'\n");
+        Files.writeString(unpacked.resolve("broken.py"), "def (:\n");
+
+        adapter.prepareCode("python3", unpacked);
+        adapter.prepareCode("nodejs20", unpacked); // not its runtime: nothing
+        Path code = Files.move(unpacked, data.resolve("code/published"));
+
+        Path bytecode;
+        try (var cached = Files.list(code.resolve("lib/__pycache__"))) {
+            bytecode = cached.filter(f -> f.getFileName().toString().startsWith("util.")).findFirst().orElseThrow();
+        }
+        byte[] header = Files.readAllBytes(bytecode);
+        assertEquals(1, header[4], "hash-based and never checked against the source (PEP 552)");
+        assertFalse(Files.exists(code.resolve("__pycache__").resolve(bytecode.getFileName().toString().replace("util", "broken"))),
+                "what does not compile fails at import, as before");
+        // the source changed behind the bytecode's back: only the bytecode says 'bytecode'
+        Files.writeString(code.resolve("lib/util.py"), "def made():\n    return 'source'\n");
+        try (RuntimeHarness runtime = RuntimeHarness.start(adapter.command("python3", adapter.bootstrapDirectory()))) {
+            assertFalse(runtime.init("index.handler", code).error());
+            assertEquals("bytecode", runtime.invoke("a", "{}").payloadJson());
+        }
+        try (RuntimeHarness runtime = RuntimeHarness.start(adapter.command("python3", adapter.bootstrapDirectory()))) {
+            assertFalse(runtime.init("index.fails", code).error());
+            RuntimeHarness.Frame failed = runtime.invoke("b", "{}");
+            assertTrue(failed.error());
+            assertTrue(failed.payloadText().contains(code.resolve("index.py").toString()), "the trace names the package where it runs: "
+                    + failed.payloadText());
+            assertFalse(failed.payloadText().contains(".tmp-1"), failed::payloadText);
+        }
+    }
+
+    @Test
     void missingInterpreterFailsActivation() {
         assertThrows(IllegalStateException.class,
                 () -> new Python3RuntimeAdapter(config(data.resolve("absent").toString()), context()));
