@@ -223,7 +223,8 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
 
     /**
      * Compiles the package's Python files with the binary its sandboxes run, so that no cold start
-     * compiles its modules: 1.5 ms for a one-line handler here, seconds for large packages. The
+     * compiles its modules: 1-2 ms for a one-line handler here, 45 ms for 34 modules of the standard
+     * library's {@code email} and {@code http} packages, more for larger ones. The
      * compiler parses the code and never runs it. The bytecode is never checked against its
      * source ({@code unchecked-hash}), since a deployed package never changes; a file that does not
      * compile is left to fail at import, where the user is told why.
@@ -239,8 +240,15 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         builder.environment().clear();
+        Process compiler;
         try {
-            Process compiler = builder.start();
+            compiler = builder.start();
+        } catch (IOException e) {
+            LOG.warn("Cannot run {} to compile {} ({}); its modules compile at every cold start", interpreter, codeDirectory,
+                    e.getMessage());
+            return;
+        }
+        try {
             if (!compiler.waitFor(COMPILE_SECONDS, TimeUnit.SECONDS)) {
                 compiler.destroyForcibly().waitFor();
                 LOG.warn("Compiling {} took over {} s; the modules it did not compile compile at every cold start",
@@ -248,10 +256,8 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
             } else if (compiler.exitValue() != 0) {
                 LOG.info("Some Python files of {} do not compile; importing them tells why", codeDirectory);
             }
-        } catch (IOException e) {
-            LOG.warn("Cannot run {} to compile {} ({}); its modules compile at every cold start", interpreter, codeDirectory,
-                    e.getMessage());
         } catch (InterruptedException e) {
+            compiler.destroyForcibly(); // nothing may write into the package once it is published
             Thread.currentThread().interrupt();
         }
     }
