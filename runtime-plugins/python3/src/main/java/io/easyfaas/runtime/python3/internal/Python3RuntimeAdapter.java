@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -60,12 +61,12 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
     private static final Pattern VERSIONED = Pattern.compile("python3\\.\\d+");
     private static final byte[] ELF_MAGIC = {0x7f, 'E', 'L', 'F'};
     private static final long PREPARE_SECONDS = 10;
-    /** A deploy waits this long at most for its package's bytecode; what is not compiled by then compiles at import. */
-    private static final long COMPILE_SECONDS = 120;
-    private static final long COMPILER_ADDRESS_SPACE_BYTES = 1L << 30;
+    /** How long a compiler started ahead for the next deploy waits for it. */
+    private static final long COMPILER_IDLE_SECONDS = 60;
 
     /** What each interpreter prepared for its sandboxes; empty where it could not. */
     private final Map<Path, Optional<Prepared>> prepared = new HashMap<>();
+    private final BytecodeCompilers compilers = new BytecodeCompilers(COMPILER_IDLE_SECONDS);
 
     /**
      * Throws when there is no interpreter or the bootstrap cannot be unpacked: activation then
@@ -210,56 +211,24 @@ public class Python3RuntimeAdapter extends AbstractRuntimeAdapter {
     }
 
     /**
-     * Compiles every module under the directory given, replacing any bytecode the package brought;
-     * fails if one does not compile. Not {@code python -m compileall}: its options parser costs a
-     * deploy 13 ms more (36 against 49 ms here). It runs on the host, outside any cgroup, so its
-     * address space is capped: a source built to make the compiler swell fails to compile instead.
-     */
-    private static final String COMPILE = String.join("\n",
-            "import compileall, py_compile, resource, sys",
-            "resource.setrlimit(resource.RLIMIT_AS, (%d, %d))".formatted(COMPILER_ADDRESS_SPACE_BYTES, COMPILER_ADDRESS_SPACE_BYTES),
-            "sys.exit(not compileall.compile_dir(sys.argv[1], force=True, quiet=2,",
-            "                                    invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH))");
-
-    /**
      * Compiles the package's Python files with the binary its sandboxes run, so that no cold start
      * compiles its modules: 1-2 ms for a one-line handler here, 45 ms for 34 modules of the standard
-     * library's {@code email} and {@code http} packages, more for larger ones. The
-     * compiler parses the code and never runs it. The bytecode is never checked against its
-     * source ({@code unchecked-hash}), since a deployed package never changes; a file that does not
+     * library's {@code email} and {@code http} packages, more for larger ones. The compiler parses
+     * the code and never runs it. The bytecode is never checked against its source
+     * ({@code unchecked-hash}), since a deployed package never changes; a file that does not
      * compile is left to fail at import, where the user is told why.
      */
     @Override
     public void prepareCode(String runtimeName, Path codeDirectory) {
         Path interpreter = interpreters().get(runtimeName);
-        if (interpreter == null) {
-            return;
+        if (interpreter != null) {
+            compilers.compile(binary(interpreter), codeDirectory);
         }
-        ProcessBuilder builder = new ProcessBuilder(binary(interpreter).toString(), "-I", "-S", "-c", COMPILE, codeDirectory.toString())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        builder.environment().clear();
-        Process compiler;
-        try {
-            compiler = builder.start();
-        } catch (IOException e) {
-            LOG.warn("Cannot run {} to compile {} ({}); its modules compile at every cold start", interpreter, codeDirectory,
-                    e.getMessage());
-            return;
-        }
-        try {
-            if (!compiler.waitFor(COMPILE_SECONDS, TimeUnit.SECONDS)) {
-                compiler.destroyForcibly().waitFor();
-                LOG.warn("Compiling {} took over {} s; the modules it did not compile compile at every cold start",
-                        codeDirectory, COMPILE_SECONDS);
-            } else if (compiler.exitValue() != 0) {
-                LOG.info("Some Python files of {} do not compile; importing them tells why", codeDirectory);
-            }
-        } catch (InterruptedException e) {
-            compiler.destroyForcibly(); // nothing may write into the package once it is published
-            Thread.currentThread().interrupt();
-        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        compilers.close();
     }
 
     /** Runs the binary the interpreter links to: {@code python3} and {@code python3.X} of one binary then start alike and share stem cells. */

@@ -150,6 +150,7 @@ class Python3RuntimeAdapterTest {
 
         adapter.prepareCode("python3", unpacked);
         adapter.prepareCode("nodejs20", unpacked); // not its runtime: nothing
+        adapter.deactivate(); // ends the compiler started ahead for the next deploy
         Path code = Files.move(unpacked, data.resolve("code/published"));
 
         Path bytecode;
