@@ -93,6 +93,7 @@ class NamespaceLauncherTest {
         Path secret = Files.writeString(temp.resolve("secret.txt"), "host data");
         String script = String.join("\n",
                 "import os, socket, time",
+                "os.read(3, 1)",  // alive until the test has looked at its root from the host
                 "deadline = time.monotonic() + 5",  // /proc is mounted from outside just after the start
                 "while not os.path.exists('/proc/self') and time.monotonic() < deadline: time.sleep(0.001)",
                 "print('uid', os.getuid(), os.geteuid(), os.getgid())",
@@ -107,18 +108,28 @@ class NamespaceLauncherTest {
                 "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)",
                 "c = socket.create_connection(s.getsockname(), timeout=2); print('loopback up')");
         Path output = temp.resolve("isolated.log");
-        LaunchSpec spec = isolated(List.of(PYTHON, "-I", "-S", "-c", script), output, false);
-        LaunchedProcess process = launcher.launch(spec);
-        // the host's tree is detached, and the root read-only, by the time launch returns
-        java.util.Set<String> topLevel = new java.util.TreeSet<>();
-        spec.isolation().mounts().forEach(mount -> topLevel.add(Path.of(mount.target()).getName(0).toString()));
-        try (java.util.stream.Stream<Path> entries = Files.list(Path.of("/proc", Integer.toString(process.pid()), "root"))) {
-            assertEquals(topLevel, entries.map(entry -> entry.getFileName().toString())
-                    .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)));
+        Path socket = temp.resolve("isolated.sock");
+        LaunchSpec unconnected = isolated(List.of(PYTHON, "-I", "-S", "-c", script), output, false);
+        LaunchedProcess process;
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            LaunchSpec spec = new LaunchSpec(unconnected.command(), unconnected.environment(), unconnected.workingDirectory(),
+                    output, null, unconnected.isolation(), socket);
+            process = launcher.launch(spec);
+            try (SocketChannel connection = server.accept()) {
+                // the host's tree is detached, and the root read-only, by the time launch returns
+                java.util.Set<String> topLevel = new java.util.TreeSet<>();
+                spec.isolation().mounts().forEach(mount -> topLevel.add(Path.of(mount.target()).getName(0).toString()));
+                try (java.util.stream.Stream<Path> entries = Files.list(Path.of("/proc", Integer.toString(process.pid()), "root"))) {
+                    assertEquals(topLevel, entries.map(entry -> entry.getFileName().toString())
+                            .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)));
+                }
+                String rootMount = Files.readAllLines(Path.of("/proc", Integer.toString(process.pid()), "mountinfo")).stream()
+                        .filter(line -> line.split(" ")[4].equals("/")).findFirst().orElseThrow();
+                assertTrue(List.of(rootMount.split(" ")[5].split(",")).contains("ro"), rootMount);
+                connection.write(ByteBuffer.wrap(new byte[] {1}));
+            }
         }
-        String rootMount = Files.readAllLines(Path.of("/proc", Integer.toString(process.pid()), "mountinfo")).stream()
-                .filter(line -> line.split(" ")[4].equals("/")).findFirst().orElseThrow();
-        assertTrue(List.of(rootMount.split(" ")[5].split(",")).contains("ro"), rootMount);
         ExitStatus status = process.exited().toCompletableFuture().get(20, TimeUnit.SECONDS);
         String printed = Files.readString(output);
         assertEquals(new ExitStatus(0, false), status, printed);
