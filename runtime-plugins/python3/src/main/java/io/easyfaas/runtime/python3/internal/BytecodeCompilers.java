@@ -65,16 +65,10 @@ final class BytecodeCompilers implements AutoCloseable {
      * Failures are logged: the modules not compiled compile at every cold start.
      */
     void compile(Path binary, Path directory) {
-        Process compiler = ready.remove(binary);
-        if (compiler == null || !compiler.isAlive()) {
-            compiler = start(binary);
-        }
-        if (compiler == null) {
-            return;
-        }
+        Process ahead = ready.remove(binary);
         try {
-            int status = run(compiler, directory);
-            if (status == UNUSED) { // it was ending, unused, as the package came: once more with a new one
+            int status = ahead == null ? UNUSED : run(ahead, directory);
+            if (status == UNUSED) { // none was ready, or it had ended unused: a new one compiles
                 Process fresh = start(binary);
                 if (fresh == null) {
                     return;
