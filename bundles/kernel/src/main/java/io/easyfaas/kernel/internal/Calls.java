@@ -6,8 +6,6 @@ import io.easyfaas.api.kernel.KernelException;
 
 /** Runs libc calls and reports failures as {@link KernelException}s naming the call. */
 final class Calls {
-    static final LibC LIBC = LibC.INSTANCE;
-
     private Calls() {
     }
 
@@ -28,14 +26,14 @@ final class Calls {
     /** A call that returns an error number instead of setting errno, as posix_spawn does. */
     static void checkResult(String what, int result) {
         if (result != 0) {
-            throw new KernelException(what + " failed: " + LIBC.strerror(result) + " (errno " + result + ")", result);
+            throw new KernelException(what + " failed: " + LibC.strerror(result) + " (errno " + result + ")", result);
         }
     }
 
     static void closeQuietly(int fd) {
         if (fd >= 0) {
             try {
-                LIBC.close(fd);
+                LibC.close(fd);
             } catch (LastErrorException e) {
                 // nothing to do: the descriptor is gone either way
             }

@@ -23,7 +23,7 @@ final class KernelChecks implements HostProbe.LiveChecks {
         CompletableFuture<Boolean> created = new CompletableFuture<>();
         Thread attempt = new Thread(() -> {
             try {
-                LibC.INSTANCE.unshare(CLONE_FLAGS.get(kind));
+                LibC.unshare(CLONE_FLAGS.get(kind));
                 created.complete(true);
             } catch (LastErrorException | UnsatisfiedLinkError e) {
                 created.complete(false);

@@ -19,7 +19,7 @@ public class KernelProbeService implements KernelProbe {
 
     @Activate
     public KernelProbeService() {
-        capabilities = new HostProbe(Path.of("/proc"), Path.of("/sys/fs/cgroup"), new KernelChecks()).probe(LibC.INSTANCE.geteuid());
+        capabilities = new HostProbe(Path.of("/proc"), Path.of("/sys/fs/cgroup"), new KernelChecks()).probe(LibC.geteuid());
         LOG.info("Host: kernel {}, uid {}, cgroup {} {}, namespaces {}, netlink {}, egress NAT {}, mount API {}",
                 capabilities.kernelRelease(), capabilities.effectiveUid(), capabilities.cgroupVersion(),
                 capabilities.cgroupControllers(), capabilities.namespaces(), capabilities.netlink(), capabilities.nat(),

@@ -32,7 +32,7 @@ final class Mounts {
 
     static void mount(String source, String target, String type, long flags, String data) {
         Calls.check("mount " + (source == null ? "" : source + " ") + "on " + target,
-                () -> Calls.LIBC.mount(source, target, type, flags, data));
+                () -> LibC.mount(source, target, type, flags, data));
     }
 
     static void bind(Path source, String target, boolean readOnly, boolean device) {
@@ -59,17 +59,17 @@ final class Mounts {
         int mount = -1;
         try {
             int nsFd = (int) Calls.check("open /proc/" + pid + "/ns/pid",
-                    () -> Calls.LIBC.openat(hostProc, pid + "/ns/pid", O_RDONLY | O_CLOEXEC, 0));
+                    () -> LibC.openat(hostProc, pid + "/ns/pid", O_RDONLY | O_CLOEXEC, 0));
             namespace = nsFd;
-            int fsFd = (int) Calls.check("fsopen proc", () -> Calls.LIBC.syscall(Syscalls.FSOPEN, "proc", FSOPEN_CLOEXEC));
+            int fsFd = (int) Calls.check("fsopen proc", () -> LibC.syscall(Syscalls.FSOPEN, "proc", FSOPEN_CLOEXEC));
             context = fsFd;
-            Calls.check("fsconfig proc pidns", () -> Calls.LIBC.syscall(Syscalls.FSCONFIG, fsFd, FSCONFIG_SET_FD, "pidns", null, nsFd));
-            Calls.check("fsconfig proc create", () -> Calls.LIBC.syscall(Syscalls.FSCONFIG, fsFd, FSCONFIG_CMD_CREATE, null, null, 0));
-            int mountFd = (int) Calls.check("fsmount proc", () -> Calls.LIBC.syscall(Syscalls.FSMOUNT, fsFd, FSMOUNT_CLOEXEC,
+            Calls.check("fsconfig proc pidns", () -> LibC.syscall(Syscalls.FSCONFIG, fsFd, FSCONFIG_SET_FD, "pidns", null, nsFd));
+            Calls.check("fsconfig proc create", () -> LibC.syscall(Syscalls.FSCONFIG, fsFd, FSCONFIG_CMD_CREATE, null, null, 0));
+            int mountFd = (int) Calls.check("fsmount proc", () -> LibC.syscall(Syscalls.FSMOUNT, fsFd, FSMOUNT_CLOEXEC,
                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
             mount = mountFd;
             Calls.check("move_mount proc to " + target,
-                    () -> Calls.LIBC.syscall(Syscalls.MOVE_MOUNT, mountFd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH));
+                    () -> LibC.syscall(Syscalls.MOVE_MOUNT, mountFd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH));
         } finally {
             Calls.closeQuietly(mount);
             Calls.closeQuietly(context);
@@ -79,12 +79,12 @@ final class Mounts {
 
     /** A detached copy of the host tree at {@code source}, to be moved into another namespace. */
     static int cloneTree(Path source) {
-        return (int) Calls.check("open_tree " + source, () -> Calls.LIBC.syscall(Syscalls.OPEN_TREE, AT_FDCWD, source.toString(),
+        return (int) Calls.check("open_tree " + source, () -> LibC.syscall(Syscalls.OPEN_TREE, AT_FDCWD, source.toString(),
                 OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE));
     }
 
     static void moveTree(int tree, String target) {
         Calls.check("move_mount to " + target,
-                () -> Calls.LIBC.syscall(Syscalls.MOVE_MOUNT, tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH));
+                () -> LibC.syscall(Syscalls.MOVE_MOUNT, tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH));
     }
 }

@@ -92,7 +92,7 @@ public class NamespaceLauncher implements ProcessLauncher {
         int capability = 0;
         while (true) {
             try {
-                Calls.LIBC.prctl(PR_CAPBSET_READ, capability + 1, 0, 0, 0);
+                LibC.prctl(PR_CAPBSET_READ, capability + 1, 0, 0, 0);
                 capability++;
             } catch (LastErrorException e) {
                 return capability;
@@ -107,7 +107,7 @@ public class NamespaceLauncher implements ProcessLauncher {
      */
     private void loadClassesUsedInsideSandboxes() throws IOException {
         for (Class<?> type : List.of(KernelException.class, LastErrorException.class, PosixSpawn.class, Mounts.class,
-                Calls.class, Calls.Call.class, Syscalls.class, ProcessReaper.Child.class, IntByReference.class,
+                LibC.class, Calls.class, Calls.Call.class, Syscalls.class, ProcessReaper.Child.class, IntByReference.class,
                 StringArray.class, Memory.class)) {
             try {
                 Class.forName(type.getName(), true, type.getClassLoader());
@@ -275,17 +275,17 @@ public class NamespaceLauncher implements ProcessLauncher {
     /** The part of a launch that needs no spec: namespaces, loopback, no new privileges, no capabilities to gain. */
     private void prepare(boolean hostNetwork) {
         int namespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | (hostNetwork ? 0 : CLONE_NEWNET);
-        Calls.check("unshare", () -> Calls.LIBC.unshare(namespaces));
+        Calls.check("unshare", () -> LibC.unshare(namespaces));
         if (!hostNetwork) {
             try (Rtnetlink netlink = Rtnetlink.open()) {
                 netlink.setLinkUp("lo");
             }
         }
-        Calls.check("prctl(PR_SET_NO_NEW_PRIVS)", () -> Calls.LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
-        Calls.check("prctl(PR_CAP_AMBIENT)", () -> Calls.LIBC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
+        Calls.check("prctl(PR_SET_NO_NEW_PRIVS)", () -> LibC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+        Calls.check("prctl(PR_CAP_AMBIENT)", () -> LibC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
         for (int capability = 0; capability <= lastCapability; capability++) {
             int dropped = capability;
-            Calls.check("prctl(PR_CAPBSET_DROP)", () -> Calls.LIBC.prctl(PR_CAPBSET_DROP, dropped, 0, 0, 0));
+            Calls.check("prctl(PR_CAPBSET_DROP)", () -> LibC.prctl(PR_CAPBSET_DROP, dropped, 0, 0, 0));
         }
     }
 
@@ -293,11 +293,11 @@ public class NamespaceLauncher implements ProcessLauncher {
     private ProcessReaper.Child spawnIsolated(LaunchSpec spec, SandboxRoot.Staged staged) {
         Isolation isolation = spec.isolation();
         int[] descriptors = openDescriptors(spec); // the connection's socket is found on the host's paths
-        int hostProc = (int) Calls.check("open /proc", () -> Calls.LIBC.open("/proc", Mounts.O_PATH | Mounts.O_CLOEXEC, 0));
+        int hostProc = (int) Calls.check("open /proc", () -> LibC.open("/proc", Mounts.O_PATH | Mounts.O_CLOEXEC, 0));
         try {
             SandboxRoot.enter(staging, staged, isolation.mounts());
             byte[] hostname = isolation.hostname().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            Calls.check("sethostname", () -> Calls.LIBC.sethostname(isolation.hostname(), hostname.length));
+            Calls.check("sethostname", () -> LibC.sethostname(isolation.hostname(), hostname.length));
             dropUser(isolation.uid(), isolation.gid());
             int pid = PosixSpawn.spawn(spec.command(), spec.environment(), spec.workingDirectory(), descriptors[0], descriptors[1],
                     descriptors[2], true);
@@ -343,17 +343,17 @@ public class NamespaceLauncher implements ProcessLauncher {
      */
     private static void dropUser(int uid, int gid) {
         Syscalls numbers = Syscalls.current();
-        Calls.check("setgroups", () -> Calls.LIBC.syscall(numbers.setgroups, 0, null));
-        Calls.check("setresgid", () -> Calls.LIBC.syscall(numbers.setresgid, gid, gid, gid));
-        Calls.check("setresuid", () -> Calls.LIBC.syscall(numbers.setresuid, uid, 0, uid));
+        Calls.check("setgroups", () -> LibC.syscall(numbers.setgroups, 0, 0));
+        Calls.check("setresgid", () -> LibC.syscall(numbers.setresgid, gid, gid, gid));
+        Calls.check("setresuid", () -> LibC.syscall(numbers.setresuid, uid, 0, uid));
     }
 
     /** The process's stdin (/dev/null), its output file, and its connection (-1 for none). */
     private static int[] openDescriptors(LaunchSpec spec) {
         int[] descriptors = {-1, -1, -1};
         try {
-            descriptors[0] = (int) Calls.check("open /dev/null", () -> Calls.LIBC.open("/dev/null", Mounts.O_RDONLY | Mounts.O_CLOEXEC, 0));
-            descriptors[1] = (int) Calls.check("open " + spec.output(), () -> Calls.LIBC.open(spec.output().toString(),
+            descriptors[0] = (int) Calls.check("open /dev/null", () -> LibC.open("/dev/null", Mounts.O_RDONLY | Mounts.O_CLOEXEC, 0));
+            descriptors[1] = (int) Calls.check("open " + spec.output(), () -> LibC.open(spec.output().toString(),
                     O_WRONLY | O_CREAT | O_APPEND | Mounts.O_CLOEXEC, 0640));
             if (spec.connection() != null) {
                 descriptors[2] = UnixSockets.connect(spec.connection());
@@ -399,14 +399,14 @@ public class NamespaceLauncher implements ProcessLauncher {
     /** Attaching a host directory: this thread leaves the host's mount namespace for good. */
     private static void attach(int pid, Path source, String target, boolean readOnly) {
         onOwnThread("attach", () -> {
-            Calls.check("unshare(CLONE_FS)", () -> Calls.LIBC.unshare(CLONE_FS));
+            Calls.check("unshare(CLONE_FS)", () -> LibC.unshare(CLONE_FS));
             int tree = Mounts.cloneTree(source);
             int namespace = -1;
             try {
                 int nsFd = (int) Calls.check("open /proc/" + pid + "/ns/mnt",
-                        () -> Calls.LIBC.open("/proc/" + pid + "/ns/mnt", Mounts.O_RDONLY | Mounts.O_CLOEXEC, 0));
+                        () -> LibC.open("/proc/" + pid + "/ns/mnt", Mounts.O_RDONLY | Mounts.O_CLOEXEC, 0));
                 namespace = nsFd;
-                Calls.check("setns mnt of " + pid, () -> Calls.LIBC.setns(nsFd, CLONE_NEWNS));
+                Calls.check("setns mnt of " + pid, () -> LibC.setns(nsFd, CLONE_NEWNS));
                 Mounts.moveTree(tree, target);
                 long flags = Mounts.MS_REMOUNT | Mounts.MS_BIND | Mounts.MS_NOSUID | Mounts.MS_NODEV | (readOnly ? Mounts.MS_RDONLY : 0);
                 Mounts.mount(null, target, null, flags, null);

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.sun.jna.Memory;
+import com.sun.jna.StringArray;
 import com.sun.jna.ptr.IntByReference;
 
 import io.easyfaas.api.kernel.LaunchSpec;
@@ -31,41 +32,40 @@ final class PosixSpawn {
      */
     static int spawn(List<String> command, Map<String, String> environment, String workingDirectory,
             int stdinFd, int outputFd, int connectionFd, boolean resetIds) {
-        LibC libc = Calls.LIBC;
         Memory actions = new Memory(OPAQUE_BYTES);
         Memory attributes = new Memory(OPAQUE_BYTES);
         Memory allSignals = new Memory(OPAQUE_BYTES);
         Memory noSignals = new Memory(OPAQUE_BYTES);
-        Calls.checkResult("posix_spawn_file_actions_init", libc.posix_spawn_file_actions_init(actions));
-        Calls.checkResult("posix_spawnattr_init", libc.posix_spawnattr_init(attributes));
+        Calls.checkResult("posix_spawn_file_actions_init", LibC.posix_spawn_file_actions_init(actions));
+        Calls.checkResult("posix_spawnattr_init", LibC.posix_spawnattr_init(attributes));
         try {
-            Calls.checkResult("posix_spawn_file_actions_adddup2", libc.posix_spawn_file_actions_adddup2(actions, stdinFd, 0));
-            Calls.checkResult("posix_spawn_file_actions_adddup2", libc.posix_spawn_file_actions_adddup2(actions, outputFd, 1));
-            Calls.checkResult("posix_spawn_file_actions_adddup2", libc.posix_spawn_file_actions_adddup2(actions, outputFd, 2));
+            Calls.checkResult("posix_spawn_file_actions_adddup2", LibC.posix_spawn_file_actions_adddup2(actions, stdinFd, 0));
+            Calls.checkResult("posix_spawn_file_actions_adddup2", LibC.posix_spawn_file_actions_adddup2(actions, outputFd, 1));
+            Calls.checkResult("posix_spawn_file_actions_adddup2", LibC.posix_spawn_file_actions_adddup2(actions, outputFd, 2));
             int firstClosed = 3;
             if (connectionFd >= 0) {
                 Calls.checkResult("posix_spawn_file_actions_adddup2",
-                        libc.posix_spawn_file_actions_adddup2(actions, connectionFd, LaunchSpec.CONNECTION_DESCRIPTOR));
+                        LibC.posix_spawn_file_actions_adddup2(actions, connectionFd, LaunchSpec.CONNECTION_DESCRIPTOR));
                 firstClosed = LaunchSpec.CONNECTION_DESCRIPTOR + 1;
             }
             Calls.checkResult("posix_spawn_file_actions_addchdir_np",
-                    libc.posix_spawn_file_actions_addchdir_np(actions, workingDirectory));
-            Calls.checkResult("posix_spawn_file_actions_addclosefrom_np", libc.posix_spawn_file_actions_addclosefrom_np(actions, firstClosed));
-            libc.sigfillset(allSignals);
-            libc.sigemptyset(noSignals);
+                    LibC.posix_spawn_file_actions_addchdir_np(actions, workingDirectory));
+            Calls.checkResult("posix_spawn_file_actions_addclosefrom_np", LibC.posix_spawn_file_actions_addclosefrom_np(actions, firstClosed));
+            LibC.sigfillset(allSignals);
+            LibC.sigemptyset(noSignals);
             short flags = (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID
                     | (resetIds ? POSIX_SPAWN_RESETIDS : 0));
-            Calls.checkResult("posix_spawnattr_setflags", libc.posix_spawnattr_setflags(attributes, flags));
-            Calls.checkResult("posix_spawnattr_setsigdefault", libc.posix_spawnattr_setsigdefault(attributes, allSignals));
-            Calls.checkResult("posix_spawnattr_setsigmask", libc.posix_spawnattr_setsigmask(attributes, noSignals));
-            String[] argv = command.toArray(String[]::new);
-            String[] envp = environment.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+            Calls.checkResult("posix_spawnattr_setflags", LibC.posix_spawnattr_setflags(attributes, flags));
+            Calls.checkResult("posix_spawnattr_setsigdefault", LibC.posix_spawnattr_setsigdefault(attributes, allSignals));
+            Calls.checkResult("posix_spawnattr_setsigmask", LibC.posix_spawnattr_setsigmask(attributes, noSignals));
+            StringArray argv = new StringArray(command.toArray(String[]::new));
+            StringArray envp = new StringArray(environment.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new));
             IntByReference pid = new IntByReference();
-            Calls.checkResult("posix_spawn " + command.get(0), libc.posix_spawn(pid, command.get(0), actions, attributes, argv, envp));
+            Calls.checkResult("posix_spawn " + command.get(0), LibC.posix_spawn(pid, command.get(0), actions, attributes, argv, envp));
             return pid.getValue();
         } finally {
-            libc.posix_spawn_file_actions_destroy(actions);
-            libc.posix_spawnattr_destroy(attributes);
+            LibC.posix_spawn_file_actions_destroy(actions);
+            LibC.posix_spawnattr_destroy(attributes);
         }
     }
 }

@@ -46,7 +46,7 @@ final class ProcessReaper implements AutoCloseable {
     private volatile boolean running = true;
 
     ProcessReaper() {
-        Calls.check("pipe2", () -> Calls.LIBC.pipe2(wakeup, O_CLOEXEC | O_NONBLOCK));
+        Calls.check("pipe2", () -> LibC.pipe2(wakeup, O_CLOEXEC | O_NONBLOCK));
         thread = new Thread(this::loop, "easyfaas-reaper");
         thread.setDaemon(true);
         thread.start();
@@ -55,7 +55,7 @@ final class ProcessReaper implements AutoCloseable {
     /** Watches {@code pid}, a child of this process that has not been waited for. */
     Child watch(int pid) {
         int pidfd = (int) Calls.check("pidfd_open(" + pid + ")",
-                () -> Calls.LIBC.syscall(Syscalls.PIDFD_OPEN, pid, 0));
+                () -> LibC.syscall(Syscalls.PIDFD_OPEN, pid, 0));
         Child child = new Child(pid, pidfd);
         childrenByPidfd.put(pidfd, child);
         wake();
@@ -69,7 +69,7 @@ final class ProcessReaper implements AutoCloseable {
                 return;
             }
             try {
-                Calls.LIBC.syscall(Syscalls.PIDFD_SEND_SIGNAL, child.pidfd, signal, null, 0);
+                LibC.syscall(Syscalls.PIDFD_SEND_SIGNAL, child.pidfd, signal, 0, 0);
             } catch (LastErrorException e) {
                 // it exited a moment ago; the reaper collects it
             }
@@ -89,13 +89,13 @@ final class ProcessReaper implements AutoCloseable {
                 fds.setShort(8L * (i + 1) + 4, POLLIN);
             }
             try {
-                Calls.LIBC.poll(fds, watched.size() + 1, -1);
+                LibC.poll(fds, watched.size() + 1, -1);
             } catch (LastErrorException e) {
                 continue; // EINTR
             }
             if (fds.getShort(6) != 0) {
                 try {
-                    Calls.LIBC.read(wakeup[0], drain, drain.length);
+                    LibC.read(wakeup[0], drain, drain.length);
                 } catch (LastErrorException e) {
                     // nothing left to drain
                 }
@@ -112,7 +112,7 @@ final class ProcessReaper implements AutoCloseable {
         Memory info = new Memory(SIGINFO_BYTES);
         info.clear();
         try {
-            Calls.LIBC.waitid(P_PIDFD, child.pidfd, info, WEXITED | WNOHANG);
+            LibC.waitid(P_PIDFD, child.pidfd, info, WEXITED | WNOHANG);
         } catch (LastErrorException e) {
             // ECHILD: someone else reaped it; its status is lost, report it as killed
             info.setInt(8, 2);
@@ -134,7 +134,7 @@ final class ProcessReaper implements AutoCloseable {
 
     private void wake() {
         try {
-            Calls.LIBC.write(wakeup[1], new byte[] {1}, 1);
+            LibC.write(wakeup[1], new byte[] {1}, 1);
         } catch (LastErrorException e) {
             // the pipe is full: the reaper is awake already
         }

@@ -92,8 +92,8 @@ final class SandboxRoot {
         } catch (IOException e) {
             throw new KernelException("cannot build the sandbox's root: " + e.getMessage(), e);
         }
-        Calls.check("pivot_root " + root, () -> Calls.LIBC.syscall(Syscalls.current().pivotRoot, root, root + OLD_ROOT));
-        Calls.check("chdir /", () -> Calls.LIBC.chdir("/"));
+        Calls.check("pivot_root " + root, () -> LibC.syscall(Syscalls.current().pivotRoot, root, root + OLD_ROOT));
+        Calls.check("chdir /", () -> LibC.chdir("/"));
     }
 
     /**
@@ -103,7 +103,7 @@ final class SandboxRoot {
      * the engine's trusted bootstrap.
      */
     static void seal() {
-        Calls.check("umount " + OLD_ROOT, () -> Calls.LIBC.umount2(OLD_ROOT, Mounts.MNT_DETACH));
+        Calls.check("umount " + OLD_ROOT, () -> LibC.umount2(OLD_ROOT, Mounts.MNT_DETACH));
         try {
             Files.delete(Path.of(OLD_ROOT));
         } catch (IOException e) {
@@ -114,7 +114,7 @@ final class SandboxRoot {
 
     /** Drops what was staged on {@code root} (its mounts go with the tmpfs) and mounts an empty tmpfs there. */
     private static void emptyRoot(String root) {
-        Calls.check("umount " + root, () -> Calls.LIBC.umount2(root, Mounts.MNT_DETACH));
+        Calls.check("umount " + root, () -> LibC.umount2(root, Mounts.MNT_DETACH));
         Mounts.tmpfs(root, ROOT_TMPFS_BYTES, "0755");
     }
 

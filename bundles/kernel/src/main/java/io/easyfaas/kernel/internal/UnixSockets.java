@@ -30,13 +30,13 @@ final class UnixSockets {
             throw new KernelException("cannot connect to " + path + ": a Unix socket's path has at most " + (PATH_BYTES - 1) + " bytes",
                     ENAMETOOLONG);
         }
-        int socket = (int) Calls.check("socket(AF_UNIX)", () -> Calls.LIBC.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        int socket = (int) Calls.check("socket(AF_UNIX)", () -> LibC.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
         try {
             Memory address = new Memory(FAMILY_BYTES + PATH_BYTES);
             address.clear();
             address.setShort(0, (short) AF_UNIX);
             address.write(FAMILY_BYTES, name, 0, name.length);
-            Calls.check("connect " + path, () -> Calls.LIBC.connect(socket, address, FAMILY_BYTES + name.length + 1));
+            Calls.check("connect " + path, () -> LibC.connect(socket, address, FAMILY_BYTES + name.length + 1));
             return socket;
         } catch (KernelException e) {
             Calls.closeQuietly(socket);

@@ -102,7 +102,7 @@ class HostProbeTest {
     /** On this host as it is: CI runs as root on a cgroup v1 kernel with nftables installed. */
     @Test
     void probesThisHost() {
-        int uid = LibC.INSTANCE.geteuid();
+        int uid = LibC.geteuid();
         HostCapabilities caps = new HostProbe(Path.of("/proc"), Path.of("/sys/fs/cgroup"), new KernelChecks()).probe(uid);
 
         assertEquals(System.getProperty("os.version"), caps.kernelRelease());

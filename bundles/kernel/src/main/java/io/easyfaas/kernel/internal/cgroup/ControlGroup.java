@@ -131,7 +131,7 @@ abstract class ControlGroup implements Cgroup {
 
     private static void kill(int pid) {
         try {
-            LibC.INSTANCE.kill(pid, SIGKILL);
+            LibC.kill(pid, SIGKILL);
         } catch (LastErrorException e) {
             if (e.getErrorCode() != ESRCH) {
                 throw LibC.failure("kill(" + pid + ", SIGKILL)", e);

@@ -43,7 +43,7 @@ public final class FastMigrations implements AutoCloseable {
         }
         Files.createDirectories(mountPoint);
         try {
-            LibC.INSTANCE.mount("cgroup", path, "cgroup", 0, OPTIONS);
+            LibC.mount("cgroup", path, "cgroup", 0, OPTIONS);
         } catch (LastErrorException e) {
             throw new IOException(LibC.failure("mount cgroup -o " + OPTIONS + " on " + path, e).getMessage(), e);
         }
@@ -54,7 +54,7 @@ public final class FastMigrations implements AutoCloseable {
     public void close() {
         if (mountedHere) {
             try {
-                LibC.INSTANCE.umount2(mountPoint.toString(), MNT_DETACH);
+                LibC.umount2(mountPoint.toString(), MNT_DETACH);
             } catch (LastErrorException e) {
                 // already gone; the next engine process finds or remounts it
             }

@@ -81,7 +81,7 @@ public final class Rtnetlink implements AutoCloseable {
     /** A client for the network namespace of the calling thread. */
     public static Rtnetlink open() {
         try {
-            return new Rtnetlink(LibC.INSTANCE.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+            return new Rtnetlink(LibC.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
         } catch (LastErrorException e) {
             throw LibC.failure("socket(AF_NETLINK, NETLINK_ROUTE)", e);
         }
@@ -120,16 +120,16 @@ public final class Rtnetlink implements AutoCloseable {
         String path = "/proc/" + pid + "/ns/net";
         int nsFd;
         try {
-            nsFd = LibC.INSTANCE.open(path, O_RDONLY_CLOEXEC);
+            nsFd = LibC.open(path, O_RDONLY_CLOEXEC, 0);
         } catch (LastErrorException e) {
             throw LibC.failure("open(" + path + ")", e);
         }
         try {
-            LibC.INSTANCE.setns(nsFd, CLONE_NEWNET);
+            LibC.setns(nsFd, CLONE_NEWNET);
         } catch (LastErrorException e) {
             throw LibC.failure("setns(" + path + ", CLONE_NEWNET)", e);
         } finally {
-            LibC.INSTANCE.close(nsFd);
+            LibC.close(nsFd);
         }
     }
 
@@ -244,7 +244,7 @@ public final class Rtnetlink implements AutoCloseable {
 
     @Override
     public void close() {
-        LibC.INSTANCE.close(fd);
+        LibC.close(fd);
     }
 
     /** Sends one request and returns its data replies once the kernel acknowledged it. */
@@ -252,7 +252,7 @@ public final class Rtnetlink implements AutoCloseable {
         int seq = ++sequence;
         byte[] bytes = message.bytes(seq);
         try {
-            LibC.INSTANCE.send(fd, bytes, bytes.length, 0);
+            LibC.send(fd, bytes, bytes.length, 0);
         } catch (LastErrorException e) {
             throw LibC.failure("rtnetlink " + operation, e);
         }
@@ -276,7 +276,7 @@ public final class Rtnetlink implements AutoCloseable {
                 if (type == NLMSG_ERROR) {
                     int errno = -reply.getInt(HEADER);
                     if (errno != 0) {
-                        throw new KernelException("rtnetlink " + operation + ": " + LibC.INSTANCE.strerror(errno)
+                        throw new KernelException("rtnetlink " + operation + ": " + LibC.strerror(errno)
                                 + " (errno " + errno + ")", errno);
                     }
                     return replies;
@@ -288,7 +288,7 @@ public final class Rtnetlink implements AutoCloseable {
 
     private ByteBuffer receive(String operation) {
         try {
-            long length = LibC.INSTANCE.recv(fd, receiveBuffer, receiveBuffer.length, 0);
+            long length = LibC.recv(fd, receiveBuffer, receiveBuffer.length, 0);
             return ByteBuffer.wrap(receiveBuffer, 0, (int) length).slice().order(ByteOrder.nativeOrder());
         } catch (LastErrorException e) {
             throw LibC.failure("rtnetlink " + operation + " (receive)", e);

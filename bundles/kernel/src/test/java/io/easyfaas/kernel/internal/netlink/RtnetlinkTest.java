@@ -24,7 +24,7 @@ class RtnetlinkTest {
 
     @BeforeAll
     static void needsRoot() {
-        assumeTrue(LibC.INSTANCE.geteuid() == 0, "rtnetlink changes need root; CI runs as root and runs these");
+        assumeTrue(LibC.geteuid() == 0, "rtnetlink changes need root; CI runs as root and runs these");
     }
 
     @Test
@@ -107,7 +107,7 @@ class RtnetlinkTest {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
-                LibC.INSTANCE.unshare(CLONE_NEWNET);
+                LibC.unshare(CLONE_NEWNET);
                 try (Rtnetlink rtnetlink = Rtnetlink.open()) {
                     work.run(rtnetlink);
                 }
