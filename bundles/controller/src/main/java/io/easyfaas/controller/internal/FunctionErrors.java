@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The function errors the engine itself reports, in the runtimes' error document shape. */
-final class FunctionErrors {
+public final class FunctionErrors {
     private static final Logger LOG = LoggerFactory.getLogger(FunctionErrors.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -53,7 +53,7 @@ final class FunctionErrors {
     }
 
     /** What a stage failed with, unwrapped from the {@link CompletionException} that carries it through a chain. */
-    static Throwable cause(Throwable failure) {
+    public static Throwable cause(Throwable failure) {
         return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -21,6 +20,7 @@ import io.easyfaas.api.invoke.AsyncInvocation;
 import io.easyfaas.api.invoke.AsyncInvoker;
 import io.easyfaas.api.invoke.InvocationResult;
 import io.easyfaas.api.invoke.Invoker;
+import io.easyfaas.controller.internal.FunctionErrors;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -165,7 +165,7 @@ public class AsyncInvocations implements AsyncInvoker {
             finish(running, AsyncInvocation.SUCCEEDED, result.payload(), null);
             return;
         }
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Throwable cause = FunctionErrors.cause(failure);
         FaasException refusal = cause == null ? null : cause instanceof FaasException faas ? faas
                 : new FaasException(ErrorCode.SERVICE, String.valueOf(cause.getMessage()));
         byte[] payload = refusal == null ? result.payload() : errorDocument(refusal);
