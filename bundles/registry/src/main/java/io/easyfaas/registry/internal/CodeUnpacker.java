@@ -5,18 +5,16 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
@@ -179,24 +177,28 @@ final class CodeUnpacker {
 
     /**
      * Makes the tree under {@code root} durable and readable in sandboxes: fsyncs every file (the
-     * package's and those its runtime wrote preparing it), then gives every directory, root
-     * included, readable permissions and fsyncs it, deepest first.
+     * package's and those its runtime wrote preparing it), then gives each directory, root
+     * included, readable permissions and fsyncs it once its own entries are done.
      */
     static void syncTree(Path root) throws IOException {
-        List<Path> dirs = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path path : (Iterable<Path>) walk::iterator) {
-                if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-                    dirs.add(path);
-                } else if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
-                    FileSystemSync.sync(path);
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                if (attributes.isRegularFile()) {
+                    FileSystemSync.sync(file);
                 }
+                return FileVisitResult.CONTINUE;
             }
-        }
-        dirs.sort(Comparator.comparingInt(Path::getNameCount).reversed());
-        for (Path dir : dirs) {
-            setPermissions(dir, DIR_PERMS);
-            FileSystemSync.sync(dir);
-        }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
+                if (failure != null) {
+                    throw failure;
+                }
+                setPermissions(dir, DIR_PERMS);
+                FileSystemSync.sync(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 }
