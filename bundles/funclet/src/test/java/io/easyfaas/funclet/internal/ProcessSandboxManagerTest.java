@@ -11,12 +11,16 @@ import java.lang.annotation.Annotation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -284,6 +288,73 @@ class ProcessSandboxManagerTest {
         assertTrue(new String(loaded.get(10, TimeUnit.SECONDS).payload(), StandardCharsets.UTF_8).contains("\"frame\": 1"));
         assertTrue(call.contains("\"id\": \"r1\"") && call.contains("\"frame\": 2"), call);
         stem.destroy();
+    }
+
+    /** A thread that runs the tasks given to it one after another, as an HTTP server's IO thread does. */
+    private static final class EventLoop extends Thread implements Executor {
+        private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+
+        EventLoop() {
+            super("test-event-loop");
+            setDaemon(true);
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            tasks.add(task);
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (true) {
+                    tasks.take().run();
+                }
+            } catch (InterruptedException e) {
+                // stopped
+            }
+        }
+    }
+
+    @Test
+    void callsMadeOnAnEventLoopLeaveTogetherOnceItsRoundIsDoneAndCallsMadeElsewhereAtOnce() throws Exception {
+        assumeTrue(Files.isExecutable(PYTHON));
+        ProcessSandboxManager manager = funclet(1000);
+        manager.bindRuntimeAdapter(adapter("py", ECHO));
+        Path code = Files.createDirectories(data.resolve("code"));
+        FunctionConfiguration function = function("mine", 128);
+        Sandbox sandbox = manager.create(function, code).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        sandbox.initialize(function, code).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        EventLoop loop = new EventLoop();
+        loop.start();
+        try {
+            List<CompletableFuture<InvocationResult>> calls = new ArrayList<>();
+            CompletableFuture<Boolean> answeredDuringTheRound = new CompletableFuture<>();
+            loop.execute(() -> {
+                for (int i = 1; i <= 3; i++) {
+                    calls.add(sandbox.invoke("loop" + i, "{}".getBytes(StandardCharsets.UTF_8),
+                            System.currentTimeMillis() + 5000).toCompletableFuture());
+                }
+                try {
+                    Thread.sleep(300); // the runtime answers a frame in well under that
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                answeredDuringTheRound.complete(calls.stream().anyMatch(CompletableFuture::isDone));
+            });
+            assertFalse(answeredDuringTheRound.get(10, TimeUnit.SECONDS));
+            for (int i = 1; i <= 3; i++) {
+                String answer = new String(calls.get(i - 1).get(10, TimeUnit.SECONDS).payload(), StandardCharsets.UTF_8);
+                assertTrue(answer.contains("\"id\": \"loop" + i + "\"") && answer.contains("\"frame\": " + (i + 1)), answer);
+            }
+
+            CompletableFuture<InvocationResult> direct = sandbox.invoke("direct", "{}".getBytes(StandardCharsets.UTF_8),
+                    System.currentTimeMillis() + 5000).toCompletableFuture();
+            assertTrue(new String(direct.get(10, TimeUnit.SECONDS).payload(), StandardCharsets.UTF_8).contains("\"frame\": 5"));
+        } finally {
+            loop.interrupt();
+            sandbox.destroy();
+        }
     }
 
     @Test
