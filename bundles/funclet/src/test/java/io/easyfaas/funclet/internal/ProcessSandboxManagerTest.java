@@ -245,15 +245,20 @@ class ProcessSandboxManagerTest {
         sandbox.destroy();
     }
 
-    @Test
-    void aSandboxMadeForAFunctionLoadsItAndServesOnlyIt() throws Exception {
+    /** A sandbox of the echo runtime made for {@code function}, not initialised yet; skipped without python3. */
+    private Sandbox echoSandbox(FunctionConfiguration function, Path code) throws Exception {
         assumeTrue(Files.isExecutable(PYTHON));
         ProcessSandboxManager manager = funclet(1000);
         manager.bindRuntimeAdapter(adapter("py", ECHO));
+        return manager.create(function, code).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aSandboxMadeForAFunctionLoadsItAndServesOnlyIt() throws Exception {
         Path code = Files.createDirectories(data.resolve("code"));
         FunctionConfiguration function = function("mine", 192);
 
-        Sandbox sandbox = manager.create(function, code).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Sandbox sandbox = echoSandbox(function, code);
         InvocationResult loaded = sandbox.initialize(function, code).toCompletableFuture().get(10, TimeUnit.SECONDS);
 
         String init = new String(loaded.payload(), StandardCharsets.UTF_8);
@@ -318,12 +323,9 @@ class ProcessSandboxManagerTest {
 
     @Test
     void callsMadeOnAnEventLoopLeaveTogetherOnceItsRoundIsDoneAndCallsMadeElsewhereAtOnce() throws Exception {
-        assumeTrue(Files.isExecutable(PYTHON));
-        ProcessSandboxManager manager = funclet(1000);
-        manager.bindRuntimeAdapter(adapter("py", ECHO));
         Path code = Files.createDirectories(data.resolve("code"));
         FunctionConfiguration function = function("mine", 128);
-        Sandbox sandbox = manager.create(function, code).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Sandbox sandbox = echoSandbox(function, code);
         sandbox.initialize(function, code).toCompletableFuture().get(10, TimeUnit.SECONDS);
         EventLoop loop = new EventLoop();
         loop.start();
