@@ -100,7 +100,7 @@ final class RuntimeConnection implements ChannelReactor.Handler {
         try {
             send(new RuntimeFrame(json.writeValueAsBytes(header), payload));
         } catch (IOException e) {
-            close("cannot write to the runtime: " + e.getMessage());
+            writeFailed(e);
         }
         return reply;
     }
@@ -140,7 +140,7 @@ final class RuntimeConnection implements ChannelReactor.Handler {
                     try {
                         writeOrWaitForRoom();
                     } catch (IOException e) {
-                        close("cannot write to the runtime: " + e.getMessage());
+                        writeFailed(e);
                     }
                 }
             });
@@ -148,6 +148,10 @@ final class RuntimeConnection implements ChannelReactor.Handler {
         } catch (RejectedExecutionException e) {
             return false; // the loop is stopping
         }
+    }
+
+    private void writeFailed(IOException cause) {
+        close("cannot write to the runtime: " + cause.getMessage());
     }
 
     /** Writes what the socket takes and leaves the rest to the reactor; holds the lock on unwritten. */
